@@ -1,0 +1,3 @@
+from dure.cli import main
+
+main()

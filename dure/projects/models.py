@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dure.accounts.models import Organization
+from dure.core.models import TimeStampedModel
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    PAUSED = "paused", _("Paused")
+    CLOSED = "closed", _("Closed")
+
+
+class Project(TimeStampedModel):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    guideline = models.TextField(_("guideline"), blank=True, help_text=_("Markdown"))
+    spec = models.JSONField(_("interface spec"))
+    price_per_item = models.PositiveIntegerField(_("price per item (KRW)"), default=0)
+    review_price = models.PositiveIntegerField(_("review price (KRW)"), default=0)
+    overlap = models.PositiveSmallIntegerField(
+        _("overlap"), default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    max_rework_rounds = models.PositiveSmallIntegerField(_("max rework rounds"), default=2)
+    lease_seconds = models.PositiveIntegerField(_("lease length (seconds)"), default=30 * 60)
+    #: measured active time per assignment is capped at this (a tab left open is not work)
+    max_active_seconds = models.PositiveIntegerField(_("active time cap per item (seconds)"), default=60 * 60)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectRole(models.TextChoices):
+    WORKER = "worker", _("Worker")
+    REVIEWER = "reviewer", _("Reviewer")
+    MANAGER = "manager", _("Manager")
+
+
+class ProjectMember(TimeStampedModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=ProjectRole.choices, default=ProjectRole.WORKER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="project_member_unique")]

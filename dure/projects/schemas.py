@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class _ProjectFields(Schema):
+    description: str = Field(default="", max_length=20_000)
+    guideline: str = Field(default="", max_length=500_000)
+    price_per_item: int = Field(default=0, ge=0, le=100_000_000)
+    review_price: int = Field(default=0, ge=0, le=100_000_000)
+    overlap: int = Field(default=1, ge=1, le=20)
+    max_rework_rounds: int = Field(default=2, ge=0, le=20)
+    lease_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
+    max_active_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
+
+
+class ProjectIn(_ProjectFields):
+    name: str = Field(min_length=1, max_length=200)
+    spec: dict[str, Any]
+    organization_id: int | None = None
+
+
+class ProjectPatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=20_000)
+    guideline: str | None = Field(default=None, max_length=500_000)
+    spec: dict[str, Any] | None = None
+    price_per_item: int | None = Field(default=None, ge=0, le=100_000_000)
+    review_price: int | None = Field(default=None, ge=0, le=100_000_000)
+    overlap: int | None = Field(default=None, ge=1, le=20)
+    max_rework_rounds: int | None = Field(default=None, ge=0, le=20)
+    lease_seconds: int | None = Field(default=None, ge=60, le=7 * 24 * 3600)
+    max_active_seconds: int | None = Field(default=None, ge=60, le=24 * 3600)
+
+
+class ProjectOut(_ProjectFields):
+    id: int
+    organization_id: int
+    name: str
+    spec: dict[str, Any]
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    your_role: str | None = None
+
+
+class MemberIn(Schema):
+    user: str | int = Field(description="username or user id")
+    role: Literal["worker", "reviewer", "manager"] = "worker"
+
+
+class MemberOut(Schema):
+    user_id: int
+    username: str
+    role: str

@@ -1,0 +1,514 @@
+"""The interface spec: what an item carries (inputs) and what a worker produces (outputs).
+
+The spec is a JSON document validated with pydantic when a project is saved. Answers are validated here
+too, against the spec and the item's data (span offsets must fall inside the text they label), so every
+client (browser workspace, SDK, integrations) gets the same rules and the same error paths.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from typing import Annotated, Any, Literal, TypeGuard
+
+from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dure.core.errors import InvalidInput
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+MEDIA_INPUTS = {"image", "audio", "video", "document"}
+INPUT_TYPES = Literal["text", "prompt", "image", "audio", "video", "document", "url", "number", "json"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Option(_Strict):
+    value: str = Field(min_length=1, max_length=200)
+    label: str = ""
+    hotkey: str | None = Field(default=None, max_length=1)
+
+
+def _options(value: Any) -> Any:
+    """Options may be given as plain strings for brevity."""
+    if isinstance(value, list):
+        return [{"value": v} if isinstance(v, str) else v for v in value]
+    return value
+
+
+class InputField(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    type: INPUT_TYPES
+    label: str = ""
+    required: bool = True
+
+
+class _Output(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    label: str = ""
+    description: str = ""
+    required: bool = True
+    #: the input this output annotates (an image for boxes, a text for spans, an audio for segments)
+    source: str | None = None
+
+
+class _WithOptions(_Output):
+    options: list[Option] = Field(min_length=1, max_length=1000)
+
+    _normalise = field_validator("options", mode="before")(_options)
+
+    @field_validator("options")
+    @classmethod
+    def _unique(cls, options: list[Option]) -> list[Option]:
+        values = [o.value for o in options]
+        if len(set(values)) != len(values):
+            raise ValueError("option values must be unique")
+        return options
+
+
+class SingleChoice(_WithOptions):
+    type: Literal["single_choice"]
+
+
+class MultiChoice(_WithOptions):
+    type: Literal["multi_choice"]
+    min_selected: int = Field(default=0, ge=0)
+    max_selected: int | None = Field(default=None, ge=1)
+
+
+class Text(_Output):
+    type: Literal["text", "transcription"]
+    min_length: int = Field(default=0, ge=0)
+    max_length: int = Field(default=10_000, ge=1, le=1_000_000)
+
+
+class Number(_Output):
+    type: Literal["number"]
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+
+
+class Rating(_Output):
+    type: Literal["rating"]
+    min: int = 1
+    max: int = 5
+    criteria: list[Option] = Field(default_factory=list, max_length=50)
+
+    _normalise = field_validator("criteria", mode="before")(_options)
+
+    @model_validator(mode="after")
+    def _range(self) -> Rating:
+        if self.min >= self.max:
+            raise ValueError("min must be below max")
+        return self
+
+
+class Pairwise(_Output):
+    type: Literal["pairwise"]
+    allow_tie: bool = True
+    strength: bool = False
+    require_rationale: bool = False
+
+
+class _WithLabels(_Output):
+    labels: list[Option] = Field(default_factory=list, max_length=1000)
+
+    _normalise = field_validator("labels", mode="before")(_options)
+
+
+class Boxes(_WithLabels):
+    type: Literal["boxes", "polygons", "keypoints"]
+    min_count: int = Field(default=0, ge=0)
+    max_count: int = Field(default=10_000, ge=1)
+
+
+class Spans(_WithLabels):
+    type: Literal["spans"]
+    allow_overlap: bool = False
+
+
+class TranscriptionRegions(_Output):
+    type: Literal["transcription_regions"]
+    labels: list[Option] = Field(default_factory=list)
+    max_count: int = Field(default=10_000, ge=1)
+
+    _normalise = field_validator("labels", mode="before")(_options)
+
+
+class TimeSegments(_WithLabels):
+    type: Literal["time_segments"]
+    transcribe: bool = False
+    speakers: bool = False
+    allow_overlap: bool = True
+
+
+class FileUpload(_Output):
+    type: Literal["file_upload"]
+    accept: list[str] = Field(default_factory=lambda: ["*/*"])
+    max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    max_files: int = Field(default=1, ge=1, le=100)
+
+
+OutputField = Annotated[
+    SingleChoice
+    | MultiChoice
+    | Text
+    | Number
+    | Rating
+    | Pairwise
+    | Boxes
+    | Spans
+    | TranscriptionRegions
+    | TimeSegments
+    | FileUpload,
+    Field(discriminator="type"),
+]
+
+
+class InterfaceSpec(_Strict):
+    inputs: list[InputField] = Field(min_length=1, max_length=50)
+    outputs: list[OutputField] = Field(min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _names(self) -> InterfaceSpec:
+        for group in (self.inputs, self.outputs):
+            names = [f.name for f in group]
+            if len(set(names)) != len(names):
+                raise ValueError("field names must be unique")
+        input_names = {i.name for i in self.inputs}
+        for output in self.outputs:
+            if output.source is not None and output.source not in input_names:
+                raise ValueError(f"output {output.name!r} names unknown source {output.source!r}")
+        return self
+
+    def input(self, name: str | None) -> InputField | None:
+        return next((i for i in self.inputs if i.name == name), None)
+
+
+def parse_spec(document: Any) -> InterfaceSpec:
+    try:
+        return InterfaceSpec.model_validate(document)
+    except ValidationError as error:
+        raise InvalidInput(
+            _("The interface spec is not valid."),
+            errors=[
+                {"path": ".".join(str(p) for p in e["loc"]), "error": e["msg"]}
+                for e in error.errors(include_url=False)
+            ][:100],
+        ) from None
+
+
+# --- item data -------------------------------------------------------------------------------------------
+
+_URL_OR_PATH = re.compile(r"^(https?://|s3://|/|[\w.-]+/)[^\s]*$|^[\w.-]+\.\w+$")
+
+
+def item_data_errors(spec: InterfaceSpec, data: Any) -> list[dict[str, str]]:
+    if not isinstance(data, dict):
+        return [{"path": "data", "error": _("Item data must be an object.")}]
+    errors = []
+    for field in spec.inputs:
+        value = data.get(field.name)
+        if value is None or value == "":
+            if field.required:
+                errors.append({"path": f"data.{field.name}", "error": _("This input is required.")})
+            continue
+        if field.type in MEDIA_INPUTS or field.type == "url":
+            if not isinstance(value, str) or not _URL_OR_PATH.match(value):
+                errors.append({"path": f"data.{field.name}", "error": _("Expected a URL or storage path.")})
+        elif field.type in {"text", "prompt"}:
+            if not isinstance(value, str):
+                errors.append({"path": f"data.{field.name}", "error": _("Expected text.")})
+        elif field.type == "number" and (not isinstance(value, int | float) or isinstance(value, bool)):
+            errors.append({"path": f"data.{field.name}", "error": _("Expected a number.")})
+    return errors
+
+
+# --- answers ---------------------------------------------------------------------------------------------
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        if len(self.items) < 100:
+            self.items.append({"path": path, "error": message})
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_label(errors: _Errors, path: str, labels: list[Option], value: Any, required: bool) -> None:
+    if not labels:
+        return
+    if value is None and not required:
+        return
+    if value not in {o.value for o in labels}:
+        errors.add(path, _("Unknown label."))
+
+
+def _check_list(errors: _Errors, path: str, value: Any, max_count: int, min_count: int = 0) -> bool:
+    if not isinstance(value, list):
+        errors.add(path, _("Expected a list."))
+        return False
+    if len(value) > max_count:
+        errors.add(path, _("Too many entries (at most %(n)d).") % {"n": max_count})
+    if len(value) < min_count:
+        errors.add(path, _("Too few entries (at least %(n)d).") % {"n": min_count})
+    return True
+
+
+def _check_point(errors: _Errors, path: str, point: Any) -> None:
+    if not (isinstance(point, list) and len(point) == 2 and all(_is_number(c) for c in point)):
+        errors.add(path, _("A point is [x, y] with two numbers."))
+    elif point[0] < 0 or point[1] < 0:
+        errors.add(path, _("Coordinates cannot be negative."))
+
+
+def _check_box(errors: _Errors, path: str, box: dict[str, Any]) -> None:
+    for key in ("x", "y", "width", "height"):
+        if not _is_number(box.get(key)):
+            errors.add(f"{path}.{key}", _("Expected a number."))
+            return
+    if box["x"] < 0 or box["y"] < 0:
+        errors.add(path, _("Coordinates cannot be negative."))
+    if box["width"] <= 0 or box["height"] <= 0:
+        errors.add(path, _("Width and height must be positive."))
+
+
+def _check_shape(errors: _Errors, path: str, kind: str, entry: dict[str, Any]) -> None:
+    if kind == "boxes":
+        _check_box(errors, path, entry)
+    elif kind == "polygons":
+        points = entry.get("points")
+        if not isinstance(points, list) or len(points) < 3:
+            errors.add(f"{path}.points", _("A polygon needs at least three points."))
+        else:
+            for j, point in enumerate(points[:10_000]):
+                _check_point(errors, f"{path}.points[{j}]", point)
+    else:  # keypoints
+        _check_point(errors, path, [entry.get("x"), entry.get("y")])
+
+
+def _check_output(
+    errors: _Errors, spec: InterfaceSpec, output: Any, value: Any, data: dict[str, Any]
+) -> None:
+    path = output.name
+    kind = output.type
+    if kind == "single_choice":
+        if value not in {o.value for o in output.options}:
+            errors.add(path, _("Choose one of the options."))
+    elif kind == "multi_choice":
+        allowed = {o.value for o in output.options}
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors.add(path, _("Expected a list of options."))
+        elif len(set(value)) != len(value):
+            errors.add(path, _("An option is chosen twice."))
+        elif any(v not in allowed for v in value):
+            errors.add(path, _("Choose only from the options."))
+        elif len(value) < output.min_selected or (output.max_selected and len(value) > output.max_selected):
+            errors.add(path, _("The number of chosen options is out of range."))
+    elif kind in {"text", "transcription"}:
+        if not isinstance(value, str):
+            errors.add(path, _("Expected text."))
+        elif output.required and not value.strip():
+            errors.add(path, _("This answer cannot be empty."))
+        elif not output.min_length <= len(value) <= output.max_length:
+            errors.add(path, _("The text length is out of range."))
+    elif kind == "number":
+        if not _is_number(value) or (output.integer and not isinstance(value, int)):
+            errors.add(path, _("Expected a number."))
+        elif (output.min is not None and value < output.min) or (
+            output.max is not None and value > output.max
+        ):
+            errors.add(path, _("The number is out of range."))
+    elif kind == "rating":
+        _check_rating(errors, path, output, value)
+    elif kind == "pairwise":
+        _check_pairwise(errors, path, output, value)
+    elif kind in {"boxes", "polygons", "keypoints"}:
+        if _check_list(errors, path, value, output.max_count, output.min_count):
+            for i, entry in enumerate(value[:10_000]):
+                entry_path = f"{path}[{i}]"
+                if not isinstance(entry, dict):
+                    errors.add(entry_path, _("Expected an object."))
+                    continue
+                _check_shape(errors, entry_path, kind, entry)
+                _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
+    elif kind == "spans":
+        _check_spans(errors, spec, path, output, value, data)
+    elif kind == "transcription_regions":
+        if _check_list(errors, path, value, output.max_count):
+            for i, entry in enumerate(value[:10_000]):
+                entry_path = f"{path}[{i}]"
+                if not isinstance(entry, dict):
+                    errors.add(entry_path, _("Expected an object."))
+                    continue
+                shape = "polygons" if "points" in entry else "boxes"
+                _check_shape(errors, entry_path, shape, entry)
+                if not isinstance(entry.get("text"), str):
+                    errors.add(f"{entry_path}.text", _("Expected text."))
+                _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
+    elif kind == "time_segments":
+        _check_segments(errors, path, output, value, data)
+    elif kind == "file_upload":
+        _check_files(errors, path, output, value)
+
+
+def _check_rating(errors: _Errors, path: str, output: Rating, value: Any) -> None:
+    def one(p: str, v: Any) -> None:
+        if not isinstance(v, int) or isinstance(v, bool) or not output.min <= v <= output.max:
+            errors.add(
+                p, _("Give a whole number from %(min)d to %(max)d.") % {"min": output.min, "max": output.max}
+            )
+
+    if not output.criteria:
+        one(path, value)
+        return
+    if not isinstance(value, dict):
+        errors.add(path, _("Expected one rating per criterion."))
+        return
+    names = {c.value for c in output.criteria}
+    for key in value:
+        if key not in names:
+            errors.add(f"{path}.{key}", _("Unknown criterion."))
+    for criterion in output.criteria:
+        if criterion.value not in value:
+            errors.add(f"{path}.{criterion.value}", _("This answer is required."))
+        else:
+            one(f"{path}.{criterion.value}", value[criterion.value])
+
+
+def _check_pairwise(errors: _Errors, path: str, output: Pairwise, value: Any) -> None:
+    if not isinstance(value, dict):
+        errors.add(path, _("Expected an object with a choice."))
+        return
+    allowed = {"a", "b", "tie"} if output.allow_tie else {"a", "b"}
+    if value.get("choice") not in allowed:
+        errors.add(f"{path}.choice", _("Choose one of the options."))
+    if output.strength:
+        strength = value.get("strength")
+        if not isinstance(strength, int) or isinstance(strength, bool) or not 1 <= strength <= 3:
+            errors.add(f"{path}.strength", _("Give a strength from 1 to 3."))
+    rationale = value.get("rationale", "")
+    if not isinstance(rationale, str):
+        errors.add(f"{path}.rationale", _("Expected text."))
+    elif output.require_rationale and not rationale.strip():
+        errors.add(f"{path}.rationale", _("This answer cannot be empty."))
+    for key in value:
+        if key not in {"choice", "strength", "rationale"}:
+            errors.add(f"{path}.{key}", _("Unknown field."))
+
+
+def _check_spans(
+    errors: _Errors, spec: InterfaceSpec, path: str, output: Spans, value: Any, data: dict[str, Any]
+) -> None:
+    if not _check_list(errors, path, value, 100_000):
+        return
+    source = spec.input(output.source) or next((i for i in spec.inputs if i.type in {"text", "prompt"}), None)
+    text = data.get(source.name) if source else None
+    length = len(text) if isinstance(text, str) else None
+    ranges = []
+    for i, entry in enumerate(value):
+        entry_path = f"{path}[{i}]"
+        if not isinstance(entry, dict):
+            errors.add(entry_path, _("Expected an object."))
+            continue
+        start, end = entry.get("start"), entry.get("end")
+        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+            errors.add(entry_path, _("start and end must be whole numbers."))
+            continue
+        if not 0 <= start < end or (length is not None and end > length):
+            errors.add(entry_path, _("The span is outside the text."))
+            continue
+        if "text" in entry and text is not None and entry["text"] != text[start:end]:
+            errors.add(f"{entry_path}.text", _("The span text does not match the item text."))
+        _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
+        ranges.append((start, end, i))
+    if not output.allow_overlap:
+        ranges.sort()
+        for (_s1, e1, _i1), (s2, _e2, i2) in itertools.pairwise(ranges):
+            if s2 < e1:
+                errors.add(f"{path}[{i2}]", _("Spans may not overlap in this project."))
+
+
+def _check_segments(
+    errors: _Errors, path: str, output: TimeSegments, value: Any, data: dict[str, Any]
+) -> None:
+    if not _check_list(errors, path, value, 100_000):
+        return
+    duration = data.get("duration")
+    ranges = []
+    for i, entry in enumerate(value):
+        entry_path = f"{path}[{i}]"
+        if not isinstance(entry, dict):
+            errors.add(entry_path, _("Expected an object."))
+            continue
+        start, end = entry.get("start"), entry.get("end")
+        if not (_is_number(start) and _is_number(end)) or not 0 <= start < end:
+            errors.add(entry_path, _("A segment needs 0 ≤ start < end, in seconds."))
+            continue
+        if _is_number(duration) and end > duration + 1e-6:
+            errors.add(entry_path, _("The segment ends after the recording."))
+        if output.transcribe and not isinstance(entry.get("text"), str):
+            errors.add(f"{entry_path}.text", _("Expected text."))
+        if output.speakers and "speaker" in entry and not isinstance(entry["speaker"], str):
+            errors.add(f"{entry_path}.speaker", _("Expected text."))
+        _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), not output.transcribe)
+        ranges.append((start, end, i))
+    if not output.allow_overlap:
+        ranges.sort()
+        for (_s1, e1, _i1), (s2, _e2, i2) in itertools.pairwise(ranges):
+            if s2 < e1:
+                errors.add(f"{path}[{i2}]", _("Segments may not overlap in this project."))
+
+
+def _check_files(errors: _Errors, path: str, output: FileUpload, value: Any) -> None:
+    if not _check_list(errors, path, value, output.max_files):
+        return
+    for i, entry in enumerate(value):
+        entry_path = f"{path}[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or not entry["path"]:
+            errors.add(entry_path, _("Expected an uploaded file reference."))
+            continue
+        size = entry.get("size")
+        if size is not None and (not isinstance(size, int) or size > output.max_bytes):
+            errors.add(f"{entry_path}.size", _("The file is too large."))
+
+
+def answer_errors(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> list[dict[str, str]]:
+    errors = _Errors()
+    if not isinstance(answer, dict):
+        errors.add("answer", _("The answer must be an object keyed by output name."))
+        return errors.items
+    outputs = {o.name: o for o in spec.outputs}
+    for key in answer:
+        if key not in outputs:
+            errors.add(key, _("Unknown output."))
+    for name, output in outputs.items():
+        value = answer.get(name)
+        if value is None or value == [] or value == "":
+            empty_ok = (
+                value == [] and output.type in _EMPTY_LIST_ALLOWED and getattr(output, "min_count", 0) == 0
+            )
+            if output.required and not empty_ok:
+                errors.add(name, _("This answer is required."))
+            continue
+        _check_output(errors, spec, output, value, data)
+    return errors.items
+
+
+# "Nothing to mark here" is a real answer: an image with no object, a sentence with no entity.
+_EMPTY_LIST_ALLOWED = {"boxes", "polygons", "keypoints", "spans", "transcription_regions", "time_segments"}
+
+
+def validate_answer(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> None:
+    errors = answer_errors(spec, answer, data)
+    if errors:
+        raise InvalidInput(_("The answer does not match the project's interface."), errors=errors)

@@ -1,0 +1,42 @@
+"""Runs the background job worker and, beside it, a sweep that reopens expired leases every few seconds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from dure.work.services import reclaim_expired
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run background jobs and reopen expired leases."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--sweep-interval", type=float, default=15.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+
+        def sweep() -> None:
+            while not stop.wait(options["sweep_interval"]):
+                try:
+                    changed = reclaim_expired()
+                    if changed:
+                        logger.info("reopened %d expired slots", changed)
+                except Exception:  # keep sweeping; a lost connection must not stop the loop
+                    logger.exception("lease sweep failed")
+                finally:
+                    close_old_connections()
+
+        threading.Thread(target=sweep, name="lease-sweep", daemon=True).start()
+        try:
+            call_command("db_worker", interval=1, verbosity=options["verbosity"])
+        finally:
+            stop.set()

@@ -1,0 +1,614 @@
+"""The full-inspection loop: dispatch, heartbeats, submit, release, review, decide, lease expiry.
+
+Each public function is one short transaction. Dispatch never hands a slot to two people:
+on PostgreSQL the candidate row is taken with ``SELECT … FOR UPDATE SKIP LOCKED``; on SQLite every
+transaction begins IMMEDIATE (see settings), which serialises writers. On both, the state change is a
+conditional ``UPDATE … WHERE state = …`` whose row count is checked, and a partial unique index forbids
+one worker from holding two slots of one item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from dure.accounts.models import User
+from dure.core.errors import Conflict
+from dure.projects.errors import ProjectNotOpen
+from dure.projects.models import Project, ProjectStatus
+from dure.projects.selectors import spec_of
+from dure.projects.spec import item_data_errors, validate_answer
+from dure.work.errors import (
+    AssignmentClosed,
+    AssignmentNotFound,
+    InvalidItems,
+    LeaseExpired,
+    ReasonRequired,
+    ReviewClosed,
+    ReviewNotFound,
+)
+from dure.work.models import (
+    Assignment,
+    AssignmentState,
+    Decision,
+    Event,
+    Item,
+    ItemState,
+    Review,
+    ReviewState,
+    Slot,
+    SlotState,
+    Submission,
+    SubmissionState,
+)
+
+#: the current lease plus one preloaded next item
+MAX_ACTIVE_LEASES = 2
+#: how long a rejected slot waits for its worker's rework before it reopens for others
+REWORK_WINDOW = timedelta(days=3)
+_DISPATCH_ATTEMPTS = 5
+
+
+def _conf(name: str) -> Any:
+    return settings.DURE[name]
+
+
+# --- items -----------------------------------------------------------------------------------------------
+
+
+def content_hash(data: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class ItemsAdded:
+    created: int
+    skipped: int
+
+
+def add_items(*, project: Project, records: Iterable[Any]) -> ItemsAdded:
+    """Adds items whole or not at all. Records already present (same external id or content) are skipped.
+
+    A record is ``{"data": {...}, "external_id": "..."}`` or, shorter, the data object itself.
+    """
+    spec = spec_of(project)
+    errors: list[dict[str, Any]] = []
+    # keyed by external id when given, else by content: the identity used to skip re-imports
+    parsed: dict[tuple[str, str], tuple[str | None, str, dict[str, Any]]] = {}
+    skipped = 0
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, dict) and isinstance(record.get("data"), dict):
+            data, external_id = record["data"], record.get("external_id")
+        else:
+            data, external_id = record, None
+        if external_id is not None and not (isinstance(external_id, str | int) and str(external_id).strip()):
+            errors.append(
+                {"record": number, "path": "external_id", "error": "external_id must be a non-empty string"}
+            )
+            continue
+        external_id = str(external_id)[:200] if external_id is not None else None
+        problems = item_data_errors(spec, data)
+        if problems:
+            errors.extend({"record": number, **p} for p in problems[: 100 - len(errors)])
+            if len(errors) >= 100:
+                break
+            continue
+        digest = content_hash(data)
+        key = ("id", external_id) if external_id is not None else ("hash", digest)
+        if key in parsed:
+            skipped += 1
+            continue
+        parsed[key] = (external_id, digest, data)
+    if errors:
+        raise InvalidItems(errors=errors[:100])
+
+    batch = 2000
+    created = 0
+    entries = list(parsed.values())
+    with transaction.atomic():
+        for start in range(0, len(entries), batch):
+            chunk = entries[start : start + batch]
+            ids = [e for e, _h, _d in chunk if e is not None]
+            hashes = [h for e, h, _d in chunk if e is None]
+            existing_ids = set(
+                Item.objects.filter(project=project, external_id__in=ids).values_list(
+                    "external_id", flat=True
+                )
+            )
+            existing_hashes = set(
+                Item.objects.filter(project=project, content_hash__in=hashes).values_list(
+                    "content_hash", flat=True
+                )
+            )
+            new = [
+                Item(project=project, external_id=external_id, content_hash=digest, data=data)
+                for external_id, digest, data in chunk
+                if (
+                    external_id not in existing_ids
+                    if external_id is not None
+                    else digest not in existing_hashes
+                )
+            ]
+            skipped += len(chunk) - len(new)
+            Item.objects.bulk_create(new, batch_size=500)  # SQLite ≥ 3.35 and PostgreSQL return the ids
+            Slot.objects.bulk_create(
+                [
+                    Slot(item_id=item.pk, project=project, index=n)
+                    for item in new
+                    for n in range(project.overlap)
+                ],
+                batch_size=1000,
+            )
+            created += len(new)
+    return ItemsAdded(created=created, skipped=skipped)
+
+
+# --- dispatch --------------------------------------------------------------------------------------------
+
+
+def _ensure_open(project: Project) -> None:
+    if project.status != ProjectStatus.OPEN:
+        raise ProjectNotOpen(status=project.status)
+
+
+_last_sweep: dict[int, float] = {}
+
+
+def _maybe_sweep(project_id: int, *, force: bool = False) -> int:
+    """Reopen expired leases now and then while dispatching, so no scheduler is needed to keep work moving."""
+    now = time.monotonic()
+    if not force and now - _last_sweep.get(project_id, 0.0) < _conf("LEASE_SWEEP_INTERVAL_SECONDS"):
+        return 0
+    _last_sweep[project_id] = now
+    return reclaim_expired(project_id=project_id)
+
+
+def lease_next_item(*, worker: User, project: Project) -> Assignment | None:
+    """Lease one slot for ``worker``: their own rework first, then the oldest open slot they may take."""
+    _ensure_open(project)
+    _maybe_sweep(project.pk)
+    for attempt in range(_DISPATCH_ATTEMPTS):
+        try:
+            assignment = _lease_once(worker=worker, project=project)
+        except IntegrityError:
+            # The same worker raced themselves for two slots of one item; the index refused the second.
+            continue
+        if assignment is not None or attempt > 0:
+            return assignment
+        # Nothing open: maybe leases ran out since the last sweep. Sweep once, then look again.
+        if not _maybe_sweep(project.pk, force=True):
+            return None
+    return None
+
+
+def _lease_once(*, worker: User, project: Project) -> Assignment | None:
+    now = timezone.now()
+    with transaction.atomic():
+        active = list(
+            Assignment.objects.filter(
+                worker=worker, project=project, state=AssignmentState.ACTIVE, expires_at__gt=now
+            ).order_by("started_at")[:MAX_ACTIVE_LEASES]
+        )
+        if len(active) >= MAX_ACTIVE_LEASES:
+            # Reloading the page or asking twice resumes the current work instead of hoarding slots.
+            return active[0]
+        slot = (
+            Slot.objects.select_for_update(skip_locked=True)
+            .filter(project=project, worker=worker, state=SlotState.REJECTED)
+            .order_by("id")
+            .first()
+        )
+        rework = slot is not None
+        if slot is None:
+            touched = Assignment.objects.filter(item_id=OuterRef("item_id"), worker=worker)
+            slot = (
+                Slot.objects.select_for_update(skip_locked=True)
+                .filter(project=project, state=SlotState.OPEN)
+                .filter(~Exists(touched))
+                .order_by("id")
+                .first()
+            )
+        if slot is None:
+            return None
+        expires_at = now + timedelta(seconds=project.lease_seconds)
+        assignment = Assignment.objects.create(
+            slot=slot,
+            item_id=slot.item_id,
+            project=project,
+            worker=worker,
+            rework_round=slot.rework_round if rework else 0,
+            started_at=now,
+            expires_at=expires_at,
+            last_heartbeat_at=now,
+        )
+        expected = SlotState.REJECTED if rework else SlotState.OPEN
+        updated = Slot.objects.filter(pk=slot.pk, state=expected).update(
+            state=SlotState.LEASED, worker=worker, assignment=assignment, expires_at=expires_at
+        )
+        if updated != 1:
+            raise Conflict()  # unreachable under the locks above; refuse rather than hand out twice
+        Event.objects.create(
+            **_event_fields(
+                slot, worker, "leased", now, assignment=assignment.pk, rework_round=assignment.rework_round
+            )
+        )
+        assignment.slot = slot
+    return assignment
+
+
+def _event_fields(slot: Slot, actor: User | None, kind: str, at: datetime, **data: Any) -> dict[str, Any]:
+    return {
+        "project_id": slot.project_id,
+        "item_id": slot.item_id,
+        "slot_id": slot.pk,
+        "actor": actor,
+        "kind": kind,
+        "data": data,
+        "created_at": at,
+    }
+
+
+def _own_assignment(worker: User, assignment_id: int) -> Assignment:
+    assignment = (
+        # of=("self",): lock only the assignment; locking the project row would serialise every submit.
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("project", "item")
+        .filter(pk=assignment_id, worker=worker)
+        .first()
+    )
+    if assignment is None:
+        raise AssignmentNotFound()
+    return assignment
+
+
+def _check_live(assignment: Assignment, now: datetime) -> None:
+    if assignment.state == AssignmentState.EXPIRED or (
+        assignment.state == AssignmentState.ACTIVE and assignment.expires_at <= now
+    ):
+        raise LeaseExpired(expired_at=assignment.expires_at.isoformat())
+    if assignment.state != AssignmentState.ACTIVE:
+        raise AssignmentClosed(state=assignment.state)
+
+
+def _counted_seconds(*, last: datetime, now: datetime, so_far: float, cap: int) -> float:
+    gap = max(0.0, (now - last).total_seconds())
+    return min(so_far + min(gap, _conf("HEARTBEAT_MAX_GAP_SECONDS")), float(cap))
+
+
+def heartbeat(*, worker: User, assignment_id: int, active: bool = True) -> Assignment:
+    """Extends the lease; when the person is acting in a visible tab, adds the time since the last beat."""
+    now = timezone.now()
+    with transaction.atomic():
+        assignment = _own_assignment(worker, assignment_id)
+        _check_live(assignment, now)
+        if active:
+            assignment.active_seconds = _counted_seconds(
+                last=assignment.last_heartbeat_at,
+                now=now,
+                so_far=assignment.active_seconds,
+                cap=assignment.project.max_active_seconds,
+            )
+        assignment.last_heartbeat_at = now
+        assignment.expires_at = now + timedelta(seconds=assignment.project.lease_seconds)
+        assignment.save(update_fields=["active_seconds", "last_heartbeat_at", "expires_at"])
+        Slot.objects.filter(pk=assignment.slot_id, assignment=assignment).update(
+            expires_at=assignment.expires_at
+        )
+    return assignment
+
+
+def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
+    now = timezone.now()
+    with transaction.atomic():
+        assignment = _own_assignment(worker, assignment_id)
+        _check_live(assignment, now)
+        validate_answer(spec_of(assignment.project), answer, assignment.item.data)
+        assignment.active_seconds = _counted_seconds(
+            last=assignment.last_heartbeat_at,
+            now=now,
+            so_far=assignment.active_seconds,
+            cap=assignment.project.max_active_seconds,
+        )
+        version = Submission.objects.filter(slot_id=assignment.slot_id).count() + 1
+        submission = Submission.objects.create(
+            slot_id=assignment.slot_id,
+            item_id=assignment.item_id,
+            project_id=assignment.project_id,
+            assignment=assignment,
+            worker=worker,
+            version=version,
+            answer=answer,
+            active_seconds=assignment.active_seconds,
+            created_at=now,
+        )
+        updated = Slot.objects.filter(
+            pk=assignment.slot_id, assignment=assignment, state=SlotState.LEASED
+        ).update(state=SlotState.SUBMITTED, submission=submission, queued_at=now, expires_at=None)
+        if updated != 1:
+            raise LeaseExpired()
+        assignment.state = AssignmentState.SUBMITTED
+        assignment.ended_at = now
+        assignment.last_heartbeat_at = now
+        assignment.save(update_fields=["state", "ended_at", "last_heartbeat_at", "active_seconds"])
+        Event.objects.create(
+            project_id=assignment.project_id,
+            item_id=assignment.item_id,
+            slot_id=assignment.slot_id,
+            actor=worker,
+            kind="submitted",
+            data={
+                "submission": submission.pk,
+                "version": version,
+                "active_seconds": round(assignment.active_seconds, 1),
+            },
+            created_at=now,
+        )
+    return submission
+
+
+def release(*, worker: User, assignment_id: int) -> Assignment:
+    """The worker gives the slot back (skips the item). A released rework reopens the slot for others."""
+    now = timezone.now()
+    with transaction.atomic():
+        assignment = _own_assignment(worker, assignment_id)
+        _check_live(assignment, now)
+        Slot.objects.filter(pk=assignment.slot_id, assignment=assignment, state=SlotState.LEASED).update(
+            state=SlotState.OPEN, worker=None, assignment=None, expires_at=None, rework_round=0
+        )
+        assignment.state = AssignmentState.RELEASED
+        assignment.ended_at = now
+        assignment.save(update_fields=["state", "ended_at"])
+        Event.objects.create(
+            project_id=assignment.project_id,
+            item_id=assignment.item_id,
+            slot_id=assignment.slot_id,
+            actor=worker,
+            kind="released",
+            data={"assignment": assignment.pk},
+            created_at=now,
+        )
+    return assignment
+
+
+# --- review ----------------------------------------------------------------------------------------------
+
+
+def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
+    """Lease the oldest submitted slot the reviewer may inspect (never their own work)."""
+    _ensure_open(project)
+    _maybe_sweep(project.pk)
+    now = timezone.now()
+    with transaction.atomic():
+        current = (
+            Review.objects.filter(
+                reviewer=reviewer, project=project, state=ReviewState.ACTIVE, expires_at__gt=now
+            )
+            .order_by("started_at")
+            .first()
+        )
+        if current is not None:
+            return current
+        slot = (
+            Slot.objects.select_for_update(skip_locked=True)
+            .filter(project=project, state=SlotState.SUBMITTED)
+            .exclude(worker=reviewer)
+            .order_by("queued_at", "id")
+            .first()
+        )
+        if slot is None:
+            return None
+        expires_at = now + timedelta(seconds=_conf("REVIEW_LEASE_SECONDS"))
+        review = Review.objects.create(
+            submission_id=slot.submission_id,  # type: ignore[misc]  # set whenever state is submitted
+            slot=slot,
+            project=project,
+            reviewer=reviewer,
+            started_at=now,
+            expires_at=expires_at,
+            last_heartbeat_at=now,
+        )
+        updated = Slot.objects.filter(pk=slot.pk, state=SlotState.SUBMITTED).update(
+            state=SlotState.IN_REVIEW, review=review, expires_at=expires_at
+        )
+        if updated != 1:
+            raise Conflict()
+        Event.objects.create(**_event_fields(slot, reviewer, "review_started", now, review=review.pk))
+    return review
+
+
+def _own_review(reviewer: User, review_id: int) -> Review:
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("project", "submission")
+        .filter(pk=review_id, reviewer=reviewer)
+        .first()
+    )
+    if review is None:
+        raise ReviewNotFound()
+    return review
+
+
+def _check_review_live(review: Review, now: datetime) -> None:
+    if review.state != ReviewState.ACTIVE or review.expires_at <= now:
+        raise ReviewClosed(state=review.state if review.state != ReviewState.ACTIVE else ReviewState.EXPIRED)
+
+
+def review_heartbeat(*, reviewer: User, review_id: int, active: bool = True) -> Review:
+    now = timezone.now()
+    with transaction.atomic():
+        review = _own_review(reviewer, review_id)
+        _check_review_live(review, now)
+        if active:
+            review.active_seconds = _counted_seconds(
+                last=review.last_heartbeat_at,
+                now=now,
+                so_far=review.active_seconds,
+                cap=review.project.max_active_seconds,
+            )
+        review.last_heartbeat_at = now
+        review.expires_at = now + timedelta(seconds=_conf("REVIEW_LEASE_SECONDS"))
+        review.save(update_fields=["active_seconds", "last_heartbeat_at", "expires_at"])
+        Slot.objects.filter(pk=review.slot_id, review=review).update(expires_at=review.expires_at)
+    return review
+
+
+def decide(
+    *,
+    reviewer: User,
+    review_id: int,
+    decision: str,
+    reasons: list[str] | None = None,
+    comment: str = "",
+    region_comments: list[dict[str, Any]] | None = None,
+) -> Review:
+    reasons = [r.strip() for r in (reasons or []) if r and r.strip()]
+    comment = comment.strip()
+    region_comments = region_comments or []
+    if decision == Decision.REJECT and not (reasons or comment or region_comments):
+        raise ReasonRequired()
+    now = timezone.now()
+    with transaction.atomic():
+        review = _own_review(reviewer, review_id)
+        _check_review_live(review, now)
+        project = review.project
+        slot = Slot.objects.select_for_update().get(pk=review.slot_id)
+        if slot.state != SlotState.IN_REVIEW or slot.review_id != review.pk:
+            raise ReviewClosed()
+        review.active_seconds = _counted_seconds(
+            last=review.last_heartbeat_at,
+            now=now,
+            so_far=review.active_seconds,
+            cap=project.max_active_seconds,
+        )
+        review.state = ReviewState.DECIDED
+        review.decision = decision
+        review.reasons = reasons
+        review.comment = comment
+        review.region_comments = region_comments
+        review.decided_at = now
+        review.save()
+        submission = review.submission
+        event_data: dict[str, Any] = {
+            "review": review.pk,
+            "submission": submission.pk,
+            "version": submission.version,
+        }
+        if decision == Decision.APPROVE:
+            submission.state = SubmissionState.APPROVED
+            slot.state = SlotState.APPROVED
+            slot.expires_at = None
+            kind = "approved"
+            # Row-level increments (no key lock), so they never wait on dispatch's foreign-key checks.
+            Item.objects.filter(pk=slot.item_id).update(approved_count=F("approved_count") + 1)
+            Item.objects.filter(
+                pk=slot.item_id, approved_count__gte=project.overlap, state=ItemState.OPEN
+            ).update(state=ItemState.DONE, done_at=now)
+        else:
+            submission.state = SubmissionState.REJECTED
+            kind = "rejected"
+            event_data |= {"reasons": reasons, "comment": comment}
+            if slot.rework_round + 1 > project.max_rework_rounds:
+                # Too many rounds: someone else gets a fresh start; this worker is excluded by their history.
+                slot.state = SlotState.OPEN
+                slot.worker = None
+                slot.rework_round = 0
+                slot.expires_at = None
+                event_data["reopened"] = True
+            else:
+                slot.state = SlotState.REJECTED
+                slot.rework_round += 1
+                slot.expires_at = now + REWORK_WINDOW
+                event_data["rework_round"] = slot.rework_round
+            slot.assignment = None
+        submission.save(update_fields=["state"])
+        slot.queued_at = None
+        slot.save(
+            update_fields=[
+                "state",
+                "worker",
+                "rework_round",
+                "expires_at",
+                "assignment",
+                "queued_at",
+                "updated_at",
+            ]
+        )
+        Event.objects.create(**_event_fields(slot, reviewer, kind, now, **event_data))
+    return review
+
+
+def release_review(*, reviewer: User, review_id: int) -> Review:
+    now = timezone.now()
+    with transaction.atomic():
+        review = _own_review(reviewer, review_id)
+        _check_review_live(review, now)
+        Slot.objects.filter(pk=review.slot_id, review=review, state=SlotState.IN_REVIEW).update(
+            state=SlotState.SUBMITTED, review=None, expires_at=None
+        )
+        review.state = ReviewState.RELEASED
+        review.save(update_fields=["state"])
+    return review
+
+
+# --- expiry ----------------------------------------------------------------------------------------------
+
+
+def reclaim_expired(*, project_id: int | None = None) -> int:
+    """Reopen slots whose lease, review lease or rework window ran out. Returns how many changed."""
+    now = timezone.now()
+    changed = 0
+    with transaction.atomic():
+        candidates = Slot.objects.select_for_update(skip_locked=True).filter(
+            state__in=[SlotState.LEASED, SlotState.IN_REVIEW, SlotState.REJECTED], expires_at__lte=now
+        )
+        if project_id is not None:
+            candidates = candidates.filter(project_id=project_id)
+        events = []
+        for slot in candidates[:1000]:
+            if slot.state == SlotState.LEASED:
+                Assignment.objects.filter(id__in=[slot.assignment_id], state=AssignmentState.ACTIVE).update(
+                    state=AssignmentState.EXPIRED, ended_at=now
+                )
+                if slot.rework_round:
+                    # An expired rework lease stays reserved for its worker until the rework window closes.
+                    slot.state, slot.expires_at = SlotState.REJECTED, now + REWORK_WINDOW
+                else:
+                    slot.state, slot.worker, slot.expires_at = SlotState.OPEN, None, None
+                slot.assignment = None
+                kind = "lease_expired"
+            elif slot.state == SlotState.IN_REVIEW:
+                Review.objects.filter(id__in=[slot.review_id], state=ReviewState.ACTIVE).update(
+                    state=ReviewState.EXPIRED
+                )
+                slot.state, slot.review, slot.expires_at = SlotState.SUBMITTED, None, None
+                kind = "review_expired"
+            else:
+                slot.state, slot.worker, slot.expires_at, slot.rework_round = SlotState.OPEN, None, None, 0
+                kind = "rework_expired"
+            slot.save(
+                update_fields=[
+                    "state",
+                    "worker",
+                    "assignment",
+                    "review",
+                    "expires_at",
+                    "rework_round",
+                    "updated_at",
+                ]
+            )
+            events.append(Event(**_event_fields(slot, None, kind, now)))
+            changed += 1
+        Event.objects.bulk_create(events)
+    return changed
