@@ -1,0 +1,121 @@
+"""Shared fixtures: an organization with one person per role, projects, and API clients per person."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from dure.accounts.models import Organization, Role, User
+from dure.accounts.services import create_organization, create_user, issue_token, set_membership
+from dure.projects.models import Project, ProjectRole, ProjectStatus
+from dure.projects.services import create_project, set_project_member
+
+CHOICE_SPEC = {
+    "inputs": [{"name": "text", "type": "text"}],
+    "outputs": [{"name": "label", "type": "single_choice", "options": ["pos", "neg"]}],
+}
+PASSWORD = "correct-horse-battery-9"
+
+
+class Api:
+    """A JSON client that authenticates with a personal token, like an integration would."""
+
+    def __init__(self, user: User | None) -> None:
+        self.user = user
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+        if user is not None:
+            _token, raw = issue_token(user=user, name="test")
+            self.headers["Authorization"] = f"Bearer {raw}"
+
+    def call(self, method: str, path: str, body: Any = None, *, raw: str | bytes | None = None,
+             content_type: str = "application/json", lang: str = "en") -> Any:  # fmt: skip
+        data = raw if raw is not None else (json.dumps(body) if body is not None else "")
+        response = getattr(self.client, method)(
+            f"/api/v1{path}",
+            data=data,
+            content_type=content_type,
+            headers={**self.headers, "Accept-Language": lang},
+        )
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        response = self.client.get(
+            f"/api/v1{path}", headers={**self.headers, "Accept-Language": kwargs.get("lang", "en")}
+        )
+        return response
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.call("post", path, body, **kwargs)
+
+    def patch(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.call("patch", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.call("delete", path, **kwargs)
+
+
+def make_user(username: str) -> User:
+    return create_user(username=username, password=PASSWORD, display_name=username.title())
+
+
+@pytest.fixture
+def org(db: None) -> Organization:
+    return create_organization(name="Acme 데이터")
+
+
+@pytest.fixture
+def people(org: Organization) -> dict[str, User]:
+    """One user per organization role, plus a second worker and an outsider from another organization."""
+    users = {}
+    for role in [Role.OWNER, Role.MANAGER, Role.REVIEWER, Role.WORKER, Role.VIEWER]:
+        users[str(role)] = make_user(f"{role}")
+        set_membership(organization=org, user=users[str(role)], role=role)
+    users["worker2"] = make_user("worker2")
+    set_membership(organization=org, user=users["worker2"], role=Role.WORKER)
+    other = create_organization(name="Other Corp")
+    users["outsider"] = make_user("outsider")
+    set_membership(organization=other, user=users["outsider"], role=Role.OWNER)
+    return users
+
+
+@pytest.fixture
+def make_project(org: Organization, people: dict[str, User]) -> Callable[..., Project]:
+    def factory(
+        spec: dict[str, Any] | None = None, status: str = ProjectStatus.OPEN, **fields: Any
+    ) -> Project:
+        project = create_project(
+            organization=org,
+            actor=people["manager"],
+            name=fields.pop("name", "Sentiment"),
+            spec=spec or CHOICE_SPEC,
+            **fields,
+        )
+        set_project_member(project=project, user=people["worker"], role=ProjectRole.WORKER)
+        set_project_member(project=project, user=people["worker2"], role=ProjectRole.WORKER)
+        project.status = status
+        project.save()
+        return project
+
+    return factory
+
+
+@pytest.fixture
+def project(make_project: Callable[..., Project]) -> Project:
+    return make_project()
+
+
+@pytest.fixture
+def api(people: dict[str, User]) -> Callable[[str], Api]:
+    cache: dict[str, Api] = {}
+
+    def for_role(name: str) -> Api:
+        if name not in cache:
+            cache[name] = Api(people.get(name)) if name != "anonymous" else Api(None)
+        return cache[name]
+
+    return for_role
