@@ -1,0 +1,357 @@
+"""Dispatch load benchmark: starts ``dure serve``, sets up data, drives it over HTTP, checks the database.
+
+    .venv/bin/python bench/dispatch/run.py --db sqlite --concurrency 1,16,64,256 --items 1000
+
+Scenarios (each on a fresh project in one database that the harness recreates):
+
+* closed loop at each ``--concurrency`` C: C workers and max(1, C // 4) reviewers, no think time;
+* open loop (``--open-workers``, default 1000): exponential think time (mean ``--think`` s) per item;
+* project size (``--size-items``, e.g. 1000,1000000) at ``--size-concurrency`` workers.
+
+After each scenario the database is checked for duplicates and consistent approval counts. Results are
+printed as a table and written as JSON to bench/results/. The client, the server and the database all run
+on this machine, so they compete for the same cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/dure_bench"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="a scratch database; it is dropped first")
+    parser.add_argument("--var-dir", default=None, help="default /tmp/dure-bench-<db>")
+    parser.add_argument("--concurrency", default="1,16,64,256", help="closed-loop worker counts; '' skips")
+    parser.add_argument("--items", type=int, default=1000, help="items per closed-loop project")
+    parser.add_argument("--duration", type=float, default=30, help="seconds per closed-loop run (at most)")
+    parser.add_argument("--open-workers", type=int, default=1000, help="open-loop workers; 0 skips")
+    parser.add_argument("--open-reviewers", type=int, default=8)
+    parser.add_argument("--open-duration", type=float, default=60)
+    parser.add_argument("--open-items", type=int, default=20_000)
+    parser.add_argument("--think", type=float, default=10.0, help="mean think time per item (open loop)")
+    parser.add_argument("--size-items", default="", help="e.g. 1000,1000000; '' skips")
+    parser.add_argument("--size-concurrency", type=int, default=64)
+    parser.add_argument("--size-duration", type=float, default=20)
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--keep-db", action="store_true", help="reuse the database instead of recreating it")
+    parser.add_argument("--label", default="", help="added to the results file name")
+    return parser.parse_args(argv)
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+# --- environment and database ----------------------------------------------------------------------------
+
+
+def prepare_environment(args: argparse.Namespace) -> dict[str, str]:
+    var_dir = Path(args.var_dir or f"/tmp/dure-bench-{args.db}")
+    env = os.environ.copy()
+    env.update(
+        DURE_VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="dure.settings",
+        DURE_SECRET_KEY="bench-" + "x" * 50,
+        DURE_LOG_LEVEL="WARNING",
+        DURE_WEB_THREADS=str(args.web_threads),
+    )
+    if args.db == "sqlite":
+        env.pop("DURE_DATABASE_URL", None)
+        if not args.keep_db:
+            for path in var_dir.glob("dure.sqlite3*"):
+                path.unlink()
+    else:
+        url = urlparse(args.pg_url)
+        name = url.path.lstrip("/")
+        if name.startswith("test") or name in {"postgres", "template0", "template1"}:
+            raise SystemExit(f"refusing to drop database {name!r}: the test suite or the server uses it")
+        env["DURE_DATABASE_URL"] = args.pg_url
+        if not args.keep_db:
+            connect = [
+                "-h",
+                url.hostname or "127.0.0.1",
+                "-p",
+                str(url.port or 5432),
+                "-U",
+                url.username or "",
+            ]
+            subprocess.run(["dropdb", *connect, "--if-exists", "--force", name], check=True)
+            subprocess.run(["createdb", *connect, name], check=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.clear()
+    os.environ.update(env)
+    return env
+
+
+def machine(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        db_version = cursor.fetchone()[0]
+    cpu = ""
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "db": args.db,
+        "db_version": db_version,
+        "gunicorn": f"{args.web_workers} workers x {args.web_threads} threads (gthread)",
+        "commit": commit,
+        "command": " ".join([".venv/bin/python", "bench/dispatch/run.py", *sys.argv[1:]]),
+    }
+
+
+# --- server ----------------------------------------------------------------------------------------------
+
+
+class Server:
+    """``dure serve`` (gunicorn) in its own process group; the access log gives server-side request times."""
+
+    def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
+        self.base = f"http://127.0.0.1:{args.port}"
+        var_dir = Path(env["DURE_VAR_DIR"])
+        self.access_log = var_dir / "access.log"
+        self.access_log.unlink(missing_ok=True)
+        self.output = (var_dir / "server.log").open("w")
+        command = [
+            sys.executable, "-m", "dure", "serve", "--bind", f"127.0.0.1:{args.port}",
+            "--workers", str(args.web_workers),
+            "--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + 90
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"the server exited; see {var_dir / 'server.log'}")
+            try:
+                with urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit("the server did not answer within 90 s")
+            time.sleep(0.3)
+
+    def log_position(self) -> int:
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def server_times(self, since: int) -> dict[str, Any]:
+        """Server-side request time per operation from the access log, written since ``since``."""
+        from load import percentiles
+
+        times: dict[str, list[float]] = {}
+        with self.access_log.open() as log:
+            log.seek(since)
+            for line in log:
+                parts = line.split()
+                if len(parts) != 4 or parts[0] != "POST":
+                    continue
+                path = parts[1]
+                op = (
+                    "next"
+                    if path.endswith("/assignments/next")
+                    else "submit"
+                    if path.endswith("/submit")
+                    else "review_next"
+                    if path.endswith("/reviews/next")
+                    else "decision"
+                    if path.endswith("/decision")
+                    else None
+                )
+                if op is not None:
+                    times.setdefault(op, []).append(int(parts[3]) / 1e6)
+        return {op: percentiles(values) for op, values in sorted(times.items())}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.output.close()
+
+
+# --- scenarios -------------------------------------------------------------------------------------------
+
+
+def scenario(
+    *,
+    server: Server,
+    crew: Any,
+    kind: str,
+    items: int,
+    workers: int,
+    reviewers: int,
+    duration: float,
+    think: float | None = None,
+) -> dict[str, Any]:
+    import data
+    import load
+    from django.db import connections
+
+    started = time.perf_counter()
+    project = data.project(
+        crew=crew, name=f"{kind} {workers}w {items}i", items=items, workers=workers, reviewers=reviewers
+    )
+    setup_seconds = time.perf_counter() - started
+    connections.close_all()  # the server gets the database to itself while the load runs
+    position = server.log_position()
+    result = asyncio.run(
+        load.run(
+            base=server.base + "/api/v1",
+            project_id=project.pk,
+            worker_tokens=[raw for _, raw in crew.workers[:workers]],
+            reviewer_tokens=[raw for _, raw in crew.reviewers[:reviewers]],
+            duration=duration,
+            think=think,
+        )
+    )
+    time.sleep(0.5)  # the access log is written after the response
+    result["server"] = server.server_times(position)
+    result["db_check"] = data.check(project)
+    result.update(kind=kind, items=items, setup_seconds=round(setup_seconds, 1), project_id=project.pk)
+    check = result["db_check"]
+    result["duplicates"] = (
+        check["slots_leased_twice"]
+        + check["submissions_by_other_worker"]
+        + check["submissions_decided_twice"]
+        + result["items_handed_out_twice"]
+    )
+    print(line(result), flush=True)
+    return result
+
+
+HEADER = (
+    f"{'scenario':<10} {'items':>8} {'W':>5} {'R':>4} {'cycles':>7} {'cyc/s':>7} {'next p50':>9} "
+    f"{'next p99':>9} {'srv p50':>8} {'srv p99':>8} {'errors':>6} {'dups':>4} {'approved ok':>11}"
+)
+
+
+def line(r: dict[str, Any]) -> str:
+    next_, server_next = r.get("next", {}), r["server"].get("next", {})
+    return (
+        f"{r['kind']:<10} {r['items']:>8} {r['workers']:>5} {r['reviewers']:>4} {r['cycles']:>7} "
+        f"{r['cycles_per_second']:>7.1f} {next_.get('p50_ms', 0):>7.1f}ms {next_.get('p99_ms', 0):>7.1f}ms "
+        f"{server_next.get('p50_ms', 0):>6.1f}ms {server_next.get('p99_ms', 0):>6.1f}ms {r['errors']:>6} "
+        f"{r['duplicates']:>4} {'yes' if r['db_check']['approved_consistent'] else 'NO':>11}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    env = prepare_environment(args)
+    sys.path.insert(0, str(HERE))
+    import django
+
+    django.setup()
+    import data
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", interactive=False, verbosity=0)
+    concurrency, sizes = _numbers(args.concurrency), _numbers(args.size_items)
+    most_workers = max([*concurrency, args.open_workers, args.size_concurrency if sizes else 0, 1])
+    most_reviewers = max(
+        [max(1, c // 4) for c in [*concurrency, args.size_concurrency]] + [args.open_reviewers]
+    )
+    crew = data.people(workers=most_workers, reviewers=most_reviewers)
+    info = machine(args)
+    connections.close_all()
+    print(f"{info['date']}  {info['db']} {info['db_version'][:40]}  {info['gunicorn']}  cpus={info['cpus']}")
+    print(HEADER, flush=True)
+    results: list[dict[str, Any]] = []
+    server = Server(args, env)
+    try:
+        for c in concurrency:
+            results.append(
+                scenario(
+                    server=server,
+                    crew=crew,
+                    kind="closed",
+                    items=args.items,
+                    workers=c,
+                    reviewers=max(1, c // 4),
+                    duration=args.duration,
+                )
+            )
+        for size in sizes:
+            c = args.size_concurrency
+            results.append(
+                scenario(
+                    server=server,
+                    crew=crew,
+                    kind="size",
+                    items=size,
+                    workers=c,
+                    reviewers=max(1, c // 4),
+                    duration=args.size_duration,
+                )
+            )
+        if args.open_workers:
+            results.append(
+                scenario(
+                    server=server,
+                    crew=crew,
+                    kind="open",
+                    items=args.open_items,
+                    workers=args.open_workers,
+                    reviewers=args.open_reviewers,
+                    duration=args.open_duration,
+                    think=args.think,
+                )
+            )
+    finally:
+        server.stop()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = RESULTS / f"dispatch-{args.db}{'-' + args.label if args.label else ''}-{stamp}.json"
+    path.write_text(json.dumps({"machine": info, "results": results}, indent=2, ensure_ascii=False))
+    print(f"\n{info['command']}\nwrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
