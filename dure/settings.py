@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dure.accounts",
     "dure.projects",
     "dure.work",
+    "dure.payments",
     "dure.web",
 ]
 
@@ -176,6 +177,11 @@ DURE = {
     "LEASE_SWEEP_INTERVAL_SECONDS": float(os.environ.get("DURE_LEASE_SWEEP_INTERVAL_SECONDS", 5)),
     "REVIEW_LEASE_SECONDS": int(os.environ.get("DURE_REVIEW_LEASE_SECONDS", 15 * 60)),
     "MAX_ITEMS_PER_REQUEST": int(os.environ.get("DURE_MAX_ITEMS_PER_REQUEST", 100_000)),
+    # The smallest payout a person may request, in won.
+    "PAYOUT_MINIMUM": int(os.environ.get("DURE_PAYOUT_MINIMUM", 10_000)),
+    # How many approved items (and decided reviews) the price advisor waits for before it suggests a price.
+    "PRICE_ADVICE_MIN_ITEMS": int(os.environ.get("DURE_PRICE_ADVICE_MIN_ITEMS", 20)),
+    "VAT_PERCENT": int(os.environ.get("DURE_VAT_PERCENT", 10)),
 }
 
 # Crowd installations let people sign up; on-premise installations often switch this off.

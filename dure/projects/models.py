@@ -31,6 +31,10 @@ class Project(TimeStampedModel):
     lease_seconds = models.PositiveIntegerField(_("lease length (seconds)"), default=30 * 60)
     #: measured active time per assignment is capped at this (a tab left open is not work)
     max_active_seconds = models.PositiveIntegerField(_("active time cap per item (seconds)"), default=60 * 60)
+    #: the country whose wage floor protects this project's workers (see payments.WageFloor)
+    country = models.CharField(_("country"), max_length=2, default="KR")
+    #: charged to the client on top of item and review pay, in basis points (1000 = 10%)
+    platform_fee_bps = models.PositiveIntegerField(_("platform fee (basis points)"), default=1000)
     status = models.CharField(
         _("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT
     )

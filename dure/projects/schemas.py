@@ -16,6 +16,7 @@ class _ProjectFields(Schema):
     max_rework_rounds: int = Field(default=2, ge=0, le=20)
     lease_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
     max_active_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
+    country: str = Field(default="KR", pattern=r"^[A-Z]{2}$")
 
 
 class ProjectIn(_ProjectFields):
@@ -35,6 +36,7 @@ class ProjectPatch(Schema):
     max_rework_rounds: int | None = Field(default=None, ge=0, le=20)
     lease_seconds: int | None = Field(default=None, ge=60, le=7 * 24 * 3600)
     max_active_seconds: int | None = Field(default=None, ge=60, le=24 * 3600)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
 class ProjectOut(_ProjectFields):

@@ -14,6 +14,7 @@ from dure.projects.spec import parse_spec
 
 EDITABLE_FIELDS = {
     "name",
+    "country",
     "description",
     "guideline",
     "spec",

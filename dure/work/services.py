@@ -24,6 +24,9 @@ from django.utils import timezone
 
 from dure.accounts.models import User
 from dure.core.errors import Conflict
+from dure.payments.errors import BudgetExhausted
+from dure.payments.selectors import can_afford_next
+from dure.payments.services import record_approval, record_review
 from dure.projects.errors import ProjectNotOpen
 from dure.projects.models import Project, ProjectStatus
 from dure.projects.selectors import spec_of
@@ -204,8 +207,10 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
         if len(active) >= MAX_ACTIVE_LEASES:
             # Reloading the page or asking twice resumes the current work instead of hoarding slots.
             return active[0]
+        # The item comes along in the same query (the payload needs it); only the slot row is locked.
         slot = (
-            Slot.objects.select_for_update(skip_locked=True)
+            Slot.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("item")
             .filter(project=project, worker=worker, state=SlotState.REJECTED)
             .order_by("id")
             .first()
@@ -214,7 +219,8 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
         if slot is None:
             touched = Assignment.objects.filter(item_id=OuterRef("item_id"), worker=worker)
             slot = (
-                Slot.objects.select_for_update(skip_locked=True)
+                Slot.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("item")
                 .filter(project=project, state=SlotState.OPEN)
                 .filter(~Exists(touched))
                 .order_by("id")
@@ -222,6 +228,8 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
             )
         if slot is None:
             return None
+        if not rework and not can_afford_next(project=project):
+            raise BudgetExhausted()
         expires_at = now + timedelta(seconds=project.lease_seconds)
         assignment = Assignment.objects.create(
             slot=slot,
@@ -245,6 +253,7 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
             )
         )
         assignment.slot = slot
+        assignment.item = slot.item
     return assignment
 
 
@@ -533,6 +542,12 @@ def decide(
                 event_data["rework_round"] = slot.rework_round
             slot.assignment = None
         submission.save(update_fields=["state"])
+        # Pay is written in the same transaction as the decision: both happen, or neither.
+        record_review(project=project, review_id=review.pk, slot_id=slot.pk, reviewer=reviewer, at=now)
+        if decision == Decision.APPROVE:
+            record_approval(
+                project=project, slot_id=slot.pk, worker_id=submission.worker_id, reviewer=reviewer, at=now
+            )
         slot.queued_at = None
         slot.save(
             update_fields=[

@@ -14,6 +14,8 @@ from django.db import transaction
 
 from dure.accounts.models import Organization, Role, User
 from dure.accounts.services import create_organization, set_membership
+from dure.payments import services as payments
+from dure.payments.models import BankAccount
 from dure.projects.models import Project, ProjectRole, ProjectStatus
 from dure.projects.services import create_project, set_project_member
 from dure.work.services import add_items
@@ -256,6 +258,21 @@ class Command(BaseCommand):
                 set_membership(organization=organization, user=user, role=role)
                 users[username] = user
             manager = users["manager"]
+            for username, display_name, _role, project_role in PEOPLE:
+                if project_role is not None and not BankAccount.objects.filter(user=users[username]).exists():
+                    number = f"110-{users[username].pk:03d}-{users[username].pk * 7919 % 1_000_000:06d}"
+                    payments.set_bank_account(
+                        user=users[username],
+                        bank="신한은행",
+                        number=number,
+                        holder=display_name.split(" (")[0],
+                    )
+            # The platform operator (Django staff): pays out batches and settles fair pay.
+            operator = User.objects.filter(username="operator").first()
+            if operator is None:
+                operator = User(username="operator", display_name="두레 운영자 (Operator)", is_staff=True)
+                operator.set_password(PASSWORD)
+                operator.save()
             for definition in _projects():
                 records = definition.pop("items")
                 project = Project.objects.filter(organization=organization, name=definition["name"]).first()
@@ -264,6 +281,8 @@ class Command(BaseCommand):
                 for username, _display, _role, project_role in PEOPLE:
                     if project_role is not None:
                         set_project_member(project=project, user=users[username], role=project_role)
+                # Escrow: the client pays a budget in before anyone works (idempotent by its key).
+                payments.deposit(project=project, amount=500_000, actor=manager, reference="DEMO", key="demo")
                 result = add_items(project=project, records=records)
                 if project.status == ProjectStatus.DRAFT:
                     project.status = ProjectStatus.OPEN
@@ -274,3 +293,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % PASSWORD))
         for username, display_name, role, _ in PEOPLE:
             self.stdout.write(f"  {username:<10} {role:<9} {display_name}")
+        self.stdout.write(
+            f"  {'operator':<10} {'staff':<9} 두레 운영자 (Operator: payouts, fair-pay settlement)"
+        )
