@@ -28,6 +28,7 @@ class Recorder:
     #: item id → how many times a worker was handed it (client-side duplicate check)
     handed_out: Counter[int] = field(default_factory=Counter)
     decided_at: list[float] = field(default_factory=list)
+    submitted: int = 0
     empty_next: int = 0
 
     def summary(self, elapsed: float) -> dict[str, Any]:
@@ -35,6 +36,8 @@ class Recorder:
             "elapsed_seconds": round(elapsed, 2),
             "cycles": len(self.decided_at),
             "cycles_per_second": round(len(self.decided_at) / elapsed, 2) if elapsed else 0.0,
+            "submitted": self.submitted,
+            "submitted_per_second": round(self.submitted / elapsed, 2) if elapsed else 0.0,
             "errors": sum(self.errors.values()),
             "error_kinds": dict(self.errors),
             "items_handed_out": len(self.handed_out),
@@ -105,7 +108,13 @@ async def closed_worker(client: Client, project_id: int, stop: asyncio.Event) ->
         if assignment is None:
             await asyncio.sleep(0.05)
             continue
-        await client.post("submit", f"/assignments/{assignment['id']}/submit", {"answer": ANSWER})
+        await submit(client, assignment)
+
+
+async def submit(client: Client, assignment: dict[str, Any]) -> None:
+    status, _ = await client.post("submit", f"/assignments/{assignment['id']}/submit", {"answer": ANSWER})
+    if status == 201:
+        client.recorder.submitted += 1
 
 
 async def reviewer(client: Client, project_id: int, stop: asyncio.Event, workers_done: asyncio.Event) -> None:
@@ -143,7 +152,7 @@ async def open_worker(
         await asyncio.sleep(rng.expovariate(1 / think))
         if stop.is_set():
             return
-        await client.post("submit", f"/assignments/{assignment['id']}/submit", {"answer": ANSWER})
+        await submit(client, assignment)
 
 
 async def run(

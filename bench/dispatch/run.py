@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -55,6 +56,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size-items", default="", help="e.g. 1000,1000000; '' skips")
     parser.add_argument("--size-concurrency", type=int, default=64)
     parser.add_argument("--size-duration", type=float, default=20)
+    parser.add_argument(
+        "--reviewers-ratio",
+        type=float,
+        default=1.0,
+        help="closed-loop reviewers per worker (at least 1); 0.25 gives the C // 4 of the issue",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=120,
+        help="before each scenario, wait up to this many seconds for the machine to be idle",
+    )
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=8100)
@@ -65,6 +78,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def _numbers(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
+
+
+def _cpu_times() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+
+def idle_percent(seconds: float = 1.0) -> float:
+    idle0, total0 = _cpu_times()
+    time.sleep(seconds)
+    idle1, total1 = _cpu_times()
+    return round(100 * (idle1 - idle0) / max(1, total1 - total0), 1)
+
+
+def wait_quiet(limit: float, threshold: float = 90.0) -> float:
+    """Other work on the machine (a test run, say) would steal the cores the server needs: wait it out."""
+    deadline = time.monotonic() + limit
+    idle = idle_percent()
+    while idle < threshold and time.monotonic() < deadline:
+        idle = idle_percent(2.0)
+    return idle
+
+
+def reviewers_for(workers: int, ratio: float) -> int:
+    return max(1, round(workers * ratio))
 
 
 # --- environment and database ----------------------------------------------------------------------------
@@ -115,14 +153,12 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
         db_version = cursor.fetchone()[0]
     cpu = ""
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
-    except (OSError, StopIteration):
-        pass
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -135,6 +171,7 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "db_version": db_version,
         "gunicorn": f"{args.web_workers} workers x {args.web_threads} threads (gthread)",
         "commit": commit,
+        "dure": str(Path(__import__("dure").__file__).parent),
         "command": " ".join([".venv/bin/python", "bench/dispatch/run.py", *sys.argv[1:]]),
     }
 
@@ -228,12 +265,14 @@ def scenario(
     reviewers: int,
     duration: float,
     think: float | None = None,
+    wait: float = 0,
 ) -> dict[str, Any]:
     import data
     import load
     from django.db import connections
 
     started = time.perf_counter()
+    idle_before = wait_quiet(wait) if wait else idle_percent()
     project = data.project(
         crew=crew, name=f"{kind} {workers}w {items}i", items=items, workers=workers, reviewers=reviewers
     )
@@ -253,7 +292,13 @@ def scenario(
     time.sleep(0.5)  # the access log is written after the response
     result["server"] = server.server_times(position)
     result["db_check"] = data.check(project)
-    result.update(kind=kind, items=items, setup_seconds=round(setup_seconds, 1), project_id=project.pk)
+    result.update(
+        kind=kind,
+        items=items,
+        setup_seconds=round(setup_seconds, 1),
+        project_id=project.pk,
+        idle_percent_before=idle_before,
+    )
     check = result["db_check"]
     result["duplicates"] = (
         check["slots_leased_twice"]
@@ -266,8 +311,8 @@ def scenario(
 
 
 HEADER = (
-    f"{'scenario':<10} {'items':>8} {'W':>5} {'R':>4} {'cycles':>7} {'cyc/s':>7} {'next p50':>9} "
-    f"{'next p99':>9} {'srv p50':>8} {'srv p99':>8} {'errors':>6} {'dups':>4} {'approved ok':>11}"
+    f"{'scenario':<10} {'items':>8} {'W':>5} {'R':>4} {'cycles':>7} {'cyc/s':>7} {'subm/s':>7} {'next p50':>9} "
+    f"{'next p99':>9} {'srv p50':>8} {'srv p99':>8} {'errors':>6} {'dups':>4} {'approved ok':>11} {'idle%':>6}"
 )
 
 
@@ -275,16 +320,18 @@ def line(r: dict[str, Any]) -> str:
     next_, server_next = r.get("next", {}), r["server"].get("next", {})
     return (
         f"{r['kind']:<10} {r['items']:>8} {r['workers']:>5} {r['reviewers']:>4} {r['cycles']:>7} "
-        f"{r['cycles_per_second']:>7.1f} {next_.get('p50_ms', 0):>7.1f}ms {next_.get('p99_ms', 0):>7.1f}ms "
+        f"{r['cycles_per_second']:>7.1f} {r['submitted_per_second']:>7.1f} {next_.get('p50_ms', 0):>7.1f}ms {next_.get('p99_ms', 0):>7.1f}ms "
         f"{server_next.get('p50_ms', 0):>6.1f}ms {server_next.get('p99_ms', 0):>6.1f}ms {r['errors']:>6} "
-        f"{r['duplicates']:>4} {'yes' if r['db_check']['approved_consistent'] else 'NO':>11}"
+        f"{r['duplicates']:>4} {'yes' if r['db_check']['approved_consistent'] else 'NO':>11} "
+        f"{r['idle_percent_before']:>6.0f}"
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     env = prepare_environment(args)
-    sys.path.insert(0, str(HERE))
+    # The tree this file is in, not whatever the virtualenv's editable install points at.
+    sys.path[:0] = [str(HERE), str(ROOT)]
     import django
 
     django.setup()
@@ -296,7 +343,8 @@ def main(argv: list[str] | None = None) -> None:
     concurrency, sizes = _numbers(args.concurrency), _numbers(args.size_items)
     most_workers = max([*concurrency, args.open_workers, args.size_concurrency if sizes else 0, 1])
     most_reviewers = max(
-        [max(1, c // 4) for c in [*concurrency, args.size_concurrency]] + [args.open_reviewers]
+        [reviewers_for(c, args.reviewers_ratio) for c in [*concurrency, args.size_concurrency]]
+        + [args.open_reviewers]
     )
     crew = data.people(workers=most_workers, reviewers=most_reviewers)
     info = machine(args)
@@ -314,8 +362,9 @@ def main(argv: list[str] | None = None) -> None:
                     kind="closed",
                     items=args.items,
                     workers=c,
-                    reviewers=max(1, c // 4),
+                    reviewers=reviewers_for(c, args.reviewers_ratio),
                     duration=args.duration,
+                    wait=args.wait_quiet,
                 )
             )
         for size in sizes:
@@ -327,8 +376,9 @@ def main(argv: list[str] | None = None) -> None:
                     kind="size",
                     items=size,
                     workers=c,
-                    reviewers=max(1, c // 4),
+                    reviewers=reviewers_for(c, args.reviewers_ratio),
                     duration=args.size_duration,
+                    wait=args.wait_quiet,
                 )
             )
         if args.open_workers:
@@ -342,6 +392,7 @@ def main(argv: list[str] | None = None) -> None:
                     reviewers=args.open_reviewers,
                     duration=args.open_duration,
                     think=args.think,
+                    wait=args.wait_quiet,
                 )
             )
     finally:
