@@ -6,23 +6,48 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from dure.accounts.api import router as accounts_router
 from dure.core.auth import API_AUTH
-from dure.core.errors import DureError, PayloadTooLarge
+from dure.core.errors import DureError, InvalidInput, PayloadTooLarge
+from dure.core.jsonsafe import storage_problem
 from dure.projects.api import router as projects_router
 from dure.work.api import router as work_router
 
 logger = logging.getLogger(__name__)
 
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class StrictJSONParser(Parser):
+    """Refuses what JSON forbids but Python's parser allows (NaN, Infinity) and what cannot be stored."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body, parse_constant=_refuse_constant)
+        problem = storage_problem(data)
+        if problem is not None:
+            path, reason = problem
+            # ninja wraps this in a 400 HttpError; ``_http_error`` unwraps it to keep code and details.
+            raise InvalidInput(
+                _("The request body holds a value that cannot be stored."), path=path, error=reason
+            )
+        return data
+
+
 api = NinjaAPI(
+    parser=StrictJSONParser(),
     title="Dure API",
     version="1",
     description="Crowdsourcing with full inspection: projects, items, the work loop and review.",
@@ -46,11 +71,17 @@ def _dure_error(request: HttpRequest, exc: DureError) -> HttpResponse:
     )
 
 
+def _error_path(loc: tuple | list) -> str:
+    """``body.body.username`` → ``body.username``: ninja puts the parameter's name after ``body``."""
+    parts = [str(p) for p in loc]
+    if len(parts) >= 2 and parts[0] == "body":
+        parts = [parts[0], *parts[2:]]
+    return ".".join(parts)
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [
-        {"path": ".".join(str(p) for p in e.get("loc", ())), "error": e.get("msg", "")} for e in exc.errors
-    ][:100]
+    errors = [{"path": _error_path(e.get("loc", ())), "error": e.get("msg", "")} for e in exc.errors][:100]
     return error_response(
         request,
         status=422,
@@ -69,6 +100,8 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DureError):
+        return _dure_error(request, exc.__cause__)
     if exc.status_code == 400:
         return error_response(
             request, status=400, code="malformed_request", message=_("The request body is not valid JSON.")

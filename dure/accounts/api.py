@@ -5,9 +5,9 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from dure.accounts import selectors, services
+from dure.accounts.errors import SignupClosed
 from dure.accounts.models import Membership, User
 from dure.accounts.schemas import MeOut, SignupIn, TokenIn, TokenInfo, TokenOut
-from dure.core.errors import PermissionDenied
 from dure.core.http import user_of
 
 router = Router(tags=["accounts"])
@@ -22,7 +22,7 @@ def create_token(request: HttpRequest, body: TokenIn) -> Status:
 @router.post("/auth/signup", response={201: MeOut}, auth=None)
 def signup(request: HttpRequest, body: SignupIn) -> Status:
     if not settings.DURE_SIGNUP_OPEN:
-        raise PermissionDenied()
+        raise SignupClosed()
     user = services.create_user(
         username=body.username,
         password=body.password,

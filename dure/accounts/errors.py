@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from dure.core.errors import Conflict, InvalidInput, NotAuthenticated
+from dure.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -21,3 +21,13 @@ class UsernameTaken(Conflict):
 class WeakPassword(InvalidInput):
     code = "weak_password"
     default_message = _("The password is too weak.")
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+    default_message = _("API token not found.")
+
+
+class SignupClosed(PermissionDenied):
+    code = "signup_closed"
+    default_message = _("Sign-up is closed here; ask an administrator for an account.")

@@ -13,7 +13,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from dure.accounts.errors import InvalidCredentials, InvalidToken, UsernameTaken, WeakPassword
+from dure.accounts.errors import (
+    InvalidCredentials,
+    InvalidToken,
+    TokenNotFound,
+    UsernameTaken,
+    WeakPassword,
+)
 from dure.accounts.models import ApiToken, Membership, Organization, Role, User
 
 TOKEN_PREFIX = "dure_"
@@ -32,7 +38,7 @@ def create_user(
         try:
             validate_password(password, User(username=username, email=email))
         except ValidationError as error:
-            raise WeakPassword(details={"password": list(error.messages)}) from None
+            raise WeakPassword(password=list(error.messages)) from None
     try:
         with transaction.atomic():
             if User.objects.filter(username__iexact=username).exists():
@@ -83,7 +89,11 @@ def issue_token(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 
 
 def revoke_token(*, user: User, token_id: int) -> None:
-    ApiToken.objects.filter(user=user, id=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Revokes one of the user's own tokens; revoking it twice is harmless, anyone else's token is 404."""
+    own = ApiToken.objects.filter(user=user, id=token_id)
+    if not own.exists():
+        raise TokenNotFound()
+    own.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def user_for_token(raw: str) -> User:

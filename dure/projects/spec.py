@@ -10,12 +10,14 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import sys
 from typing import Annotated, Any, Literal, TypeGuard
 
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dure.core.errors import InvalidInput
+from dure.core.jsonsafe import storage_problem
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 MEDIA_INPUTS = {"image", "audio", "video", "document"}
@@ -78,11 +80,25 @@ class MultiChoice(_WithOptions):
     min_selected: int = Field(default=0, ge=0)
     max_selected: int | None = Field(default=None, ge=1)
 
+    @model_validator(mode="after")
+    def _range(self) -> MultiChoice:
+        if self.min_selected > len(self.options):
+            raise ValueError("min_selected is more than the number of options")
+        if self.max_selected is not None and self.min_selected > self.max_selected:
+            raise ValueError("min_selected must not exceed max_selected")
+        return self
+
 
 class Text(_Output):
     type: Literal["text", "transcription"]
     min_length: int = Field(default=0, ge=0)
     max_length: int = Field(default=10_000, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _range(self) -> Text:
+        if self.min_length > self.max_length:
+            raise ValueError("min_length must not exceed max_length")
+        return self
 
 
 class Number(_Output):
@@ -90,6 +106,15 @@ class Number(_Output):
     min: float | None = None
     max: float | None = None
     integer: bool = False
+
+    @model_validator(mode="after")
+    def _range(self) -> Number:
+        for bound in (self.min, self.max):
+            if bound is not None and not math.isfinite(bound):
+                raise ValueError("min and max must be finite")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not exceed max")
+        return self
 
 
 class Rating(_Output):
@@ -104,6 +129,9 @@ class Rating(_Output):
     def _range(self) -> Rating:
         if self.min >= self.max:
             raise ValueError("min must be below max")
+        values = [c.value for c in self.criteria]
+        if len(set(values)) != len(values):
+            raise ValueError("criterion values must be unique")
         return self
 
 
@@ -124,6 +152,12 @@ class Boxes(_WithLabels):
     type: Literal["boxes", "polygons", "keypoints"]
     min_count: int = Field(default=0, ge=0)
     max_count: int = Field(default=10_000, ge=1)
+
+    @model_validator(mode="after")
+    def _range(self) -> Boxes:
+        if self.min_count > self.max_count:
+            raise ValueError("min_count must not exceed max_count")
+        return self
 
 
 class Spans(_WithLabels):
@@ -179,17 +213,37 @@ class InterfaceSpec(_Strict):
             names = [f.name for f in group]
             if len(set(names)) != len(names):
                 raise ValueError("field names must be unique")
-        input_names = {i.name for i in self.inputs}
+        input_types = {i.name: i.type for i in self.inputs}
         for output in self.outputs:
-            if output.source is not None and output.source not in input_names:
+            if output.source is not None and output.source not in input_types:
                 raise ValueError(f"output {output.name!r} names unknown source {output.source!r}")
+            allowed = _SOURCE_TYPES.get(output.type)
+            if allowed is None:
+                continue
+            if output.source is not None and input_types[output.source] not in allowed:
+                raise ValueError(
+                    f"output {output.name!r} needs a source of type {' or '.join(sorted(allowed))}"
+                )
+            if output.source is None and not any(t in allowed for t in input_types.values()):
+                raise ValueError(
+                    f"output {output.name!r} needs an input of type {' or '.join(sorted(allowed))}"
+                )
         return self
 
     def input(self, name: str | None) -> InputField | None:
         return next((i for i in self.inputs if i.name == name), None)
 
 
+#: Outputs that mark up an input only make sense on an input of the right kind.
+_SOURCE_TYPES = {"spans": {"text", "prompt"}, "time_segments": {"audio", "video"}}
+
+
 def parse_spec(document: Any) -> InterfaceSpec:
+    problem = storage_problem(document)
+    if problem is not None:
+        raise InvalidInput(
+            _("The interface spec is not valid."), errors=[{"path": problem[0], "error": problem[1]}]
+        )
     try:
         return InterfaceSpec.model_validate(document)
     except ValidationError as error:
@@ -210,6 +264,9 @@ _URL_OR_PATH = re.compile(r"^(https?://|s3://|/|[\w.-]+/)[^\s]*$|^[\w.-]+\.\w+$"
 def item_data_errors(spec: InterfaceSpec, data: Any) -> list[dict[str, str]]:
     if not isinstance(data, dict):
         return [{"path": "data", "error": _("Item data must be an object.")}]
+    problem = storage_problem(data, path="data")
+    if problem is not None:
+        return [{"path": problem[0], "error": problem[1]}]
     errors = []
     for field in spec.inputs:
         value = data.get(field.name)
@@ -223,7 +280,7 @@ def item_data_errors(spec: InterfaceSpec, data: Any) -> list[dict[str, str]]:
         elif field.type in {"text", "prompt"}:
             if not isinstance(value, str):
                 errors.append({"path": f"data.{field.name}", "error": _("Expected text.")})
-        elif field.type == "number" and (not isinstance(value, int | float) or isinstance(value, bool)):
+        elif field.type == "number" and not _is_number(value):
             errors.append({"path": f"data.{field.name}", "error": _("Expected a number.")})
     return errors
 
@@ -241,7 +298,24 @@ class _Errors:
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        # JSON allows integers too big for a float; arithmetic with them would raise OverflowError.
+        return -_FLOAT_MAX <= value <= _FLOAT_MAX
+    return isinstance(value, float) and math.isfinite(value)
+
+
+_FLOAT_MAX = sys.float_info.max
+
+
+def _is_whole(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _one_of(value: Any, allowed: set[str]) -> bool:
+    """Membership that cannot raise: a list or an object given as a choice is simply not one."""
+    return isinstance(value, str) and value in allowed
 
 
 def _check_label(errors: _Errors, path: str, labels: list[Option], value: Any, required: bool) -> None:
@@ -249,7 +323,7 @@ def _check_label(errors: _Errors, path: str, labels: list[Option], value: Any, r
         return
     if value is None and not required:
         return
-    if value not in {o.value for o in labels}:
+    if not _one_of(value, {o.value for o in labels}):
         errors.add(path, _("Unknown label."))
 
 
@@ -264,36 +338,55 @@ def _check_list(errors: _Errors, path: str, value: Any, max_count: int, min_coun
     return True
 
 
-def _check_point(errors: _Errors, path: str, point: Any) -> None:
+#: the image's pixel size when the item data gives it (``width`` and ``height``), to keep shapes on it
+Bounds = tuple[float, float] | None
+#: shapes may touch the edge; a rounding error in a client must not reject a box drawn to the border
+_EDGE = 1e-6
+
+
+def image_bounds(data: dict[str, Any]) -> Bounds:
+    width, height = data.get("width"), data.get("height")
+    if _is_number(width) and _is_number(height) and width > 0 and height > 0:
+        return float(width), float(height)
+    return None
+
+
+def _check_point(errors: _Errors, path: str, point: Any, bounds: Bounds) -> None:
     if not (isinstance(point, list) and len(point) == 2 and all(_is_number(c) for c in point)):
         errors.add(path, _("A point is [x, y] with two numbers."))
     elif point[0] < 0 or point[1] < 0:
         errors.add(path, _("Coordinates cannot be negative."))
+    elif bounds is not None and (point[0] > bounds[0] + _EDGE or point[1] > bounds[1] + _EDGE):
+        errors.add(path, _("The shape is outside the image."))
 
 
-def _check_box(errors: _Errors, path: str, box: dict[str, Any]) -> None:
+def _check_box(errors: _Errors, path: str, box: dict[str, Any], bounds: Bounds) -> None:
     for key in ("x", "y", "width", "height"):
         if not _is_number(box.get(key)):
             errors.add(f"{path}.{key}", _("Expected a number."))
             return
     if box["x"] < 0 or box["y"] < 0:
         errors.add(path, _("Coordinates cannot be negative."))
-    if box["width"] <= 0 or box["height"] <= 0:
+    elif box["width"] <= 0 or box["height"] <= 0:
         errors.add(path, _("Width and height must be positive."))
+    elif bounds is not None and (
+        box["x"] + box["width"] > bounds[0] + _EDGE or box["y"] + box["height"] > bounds[1] + _EDGE
+    ):
+        errors.add(path, _("The shape is outside the image."))
 
 
-def _check_shape(errors: _Errors, path: str, kind: str, entry: dict[str, Any]) -> None:
+def _check_shape(errors: _Errors, path: str, kind: str, entry: dict[str, Any], bounds: Bounds) -> None:
     if kind == "boxes":
-        _check_box(errors, path, entry)
+        _check_box(errors, path, entry, bounds)
     elif kind == "polygons":
         points = entry.get("points")
         if not isinstance(points, list) or len(points) < 3:
             errors.add(f"{path}.points", _("A polygon needs at least three points."))
         else:
             for j, point in enumerate(points[:10_000]):
-                _check_point(errors, f"{path}.points[{j}]", point)
+                _check_point(errors, f"{path}.points[{j}]", point, bounds)
     else:  # keypoints
-        _check_point(errors, path, [entry.get("x"), entry.get("y")])
+        _check_point(errors, path, [entry.get("x"), entry.get("y")], bounds)
 
 
 def _check_output(
@@ -302,7 +395,7 @@ def _check_output(
     path = output.name
     kind = output.type
     if kind == "single_choice":
-        if value not in {o.value for o in output.options}:
+        if not _one_of(value, {o.value for o in output.options}):
             errors.add(path, _("Choose one of the options."))
     elif kind == "multi_choice":
         allowed = {o.value for o in output.options}
@@ -339,7 +432,7 @@ def _check_output(
                 if not isinstance(entry, dict):
                     errors.add(entry_path, _("Expected an object."))
                     continue
-                _check_shape(errors, entry_path, kind, entry)
+                _check_shape(errors, entry_path, kind, entry, image_bounds(data))
                 _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
     elif kind == "spans":
         _check_spans(errors, spec, path, output, value, data)
@@ -351,7 +444,7 @@ def _check_output(
                     errors.add(entry_path, _("Expected an object."))
                     continue
                 shape = "polygons" if "points" in entry else "boxes"
-                _check_shape(errors, entry_path, shape, entry)
+                _check_shape(errors, entry_path, shape, entry, image_bounds(data))
                 if not isinstance(entry.get("text"), str):
                     errors.add(f"{entry_path}.text", _("Expected text."))
                 _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
@@ -363,7 +456,7 @@ def _check_output(
 
 def _check_rating(errors: _Errors, path: str, output: Rating, value: Any) -> None:
     def one(p: str, v: Any) -> None:
-        if not isinstance(v, int) or isinstance(v, bool) or not output.min <= v <= output.max:
+        if not _is_whole(v) or not output.min <= v <= output.max:
             errors.add(
                 p, _("Give a whole number from %(min)d to %(max)d.") % {"min": output.min, "max": output.max}
             )
@@ -390,11 +483,11 @@ def _check_pairwise(errors: _Errors, path: str, output: Pairwise, value: Any) ->
         errors.add(path, _("Expected an object with a choice."))
         return
     allowed = {"a", "b", "tie"} if output.allow_tie else {"a", "b"}
-    if value.get("choice") not in allowed:
+    if not _one_of(value.get("choice"), allowed):
         errors.add(f"{path}.choice", _("Choose one of the options."))
     if output.strength:
         strength = value.get("strength")
-        if not isinstance(strength, int) or isinstance(strength, bool) or not 1 <= strength <= 3:
+        if not _is_whole(strength) or not 1 <= strength <= 3:
             errors.add(f"{path}.strength", _("Give a strength from 1 to 3."))
     rationale = value.get("rationale", "")
     if not isinstance(rationale, str):
@@ -421,13 +514,13 @@ def _check_spans(
             errors.add(entry_path, _("Expected an object."))
             continue
         start, end = entry.get("start"), entry.get("end")
-        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+        if not (_is_whole(start) and _is_whole(end)):
             errors.add(entry_path, _("start and end must be whole numbers."))
             continue
         if not 0 <= start < end or (length is not None and end > length):
             errors.add(entry_path, _("The span is outside the text."))
             continue
-        if "text" in entry and text is not None and entry["text"] != text[start:end]:
+        if "text" in entry and isinstance(text, str) and entry["text"] != text[start:end]:
             errors.add(f"{entry_path}.text", _("The span text does not match the item text."))
         _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
         ranges.append((start, end, i))
@@ -454,7 +547,7 @@ def _check_segments(
         if not (_is_number(start) and _is_number(end)) or not 0 <= start < end:
             errors.add(entry_path, _("A segment needs 0 ≤ start < end, in seconds."))
             continue
-        if _is_number(duration) and end > duration + 1e-6:
+        if _is_number(duration) and end > duration + _EDGE:
             errors.add(entry_path, _("The segment ends after the recording."))
         if output.transcribe and not isinstance(entry.get("text"), str):
             errors.add(f"{entry_path}.text", _("Expected text."))
@@ -478,7 +571,7 @@ def _check_files(errors: _Errors, path: str, output: FileUpload, value: Any) -> 
             errors.add(entry_path, _("Expected an uploaded file reference."))
             continue
         size = entry.get("size")
-        if size is not None and (not isinstance(size, int) or size > output.max_bytes):
+        if size is not None and (not _is_whole(size) or size < 0 or size > output.max_bytes):
             errors.add(f"{entry_path}.size", _("The file is too large."))
 
 
@@ -486,6 +579,10 @@ def answer_errors(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> lis
     errors = _Errors()
     if not isinstance(answer, dict):
         errors.add("answer", _("The answer must be an object keyed by output name."))
+        return errors.items
+    problem = storage_problem(answer)
+    if problem is not None:
+        errors.add(problem[0] or "answer", problem[1])
         return errors.items
     outputs = {o.name: o for o in spec.outputs}
     for key in answer:
