@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from dure.core.errors import InvalidInput, PermissionDenied
-from dure.core.http import user_of
+from dure.core.http import csv_response, user_of
 from dure.payments import selectors, services
 from dure.payments.models import BankAccount, Payout, PayoutBatch
 from dure.payments.schemas import (
@@ -50,18 +48,6 @@ def _month(month: str | None) -> str:
     except ValueError:
         raise InvalidInput(_("Give the month as YYYY-MM."), field="month") from None
     return f"{year:04d}-{number:02d}"
-
-
-def _csv(rows: list[dict[str, Any]], filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel opens UTF-8 Korean correctly only with the byte-order mark
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # --- a client's project budget ---------------------------------------------------------------------------
@@ -109,7 +95,7 @@ def statement(request: HttpRequest, project_id: int, month: str | None = None, f
     result = selectors.statement(project=access.project, month=_month(month))
     if format == "csv":
         rows = [{"item": key, "value": value} for key, value in result.items() if key != "project"]
-        return _csv(rows, f"dure-statement-{project_id}-{result['month']}.csv")
+        return csv_response(rows, f"dure-statement-{project_id}-{result['month']}.csv")
     if format != "json":
         raise InvalidInput(_("Unknown format."), field="format", allowed=["json", "csv"])
     return result
@@ -126,7 +112,7 @@ def my_earnings(request: HttpRequest) -> dict[str, Any]:
 @router.get("/me/earnings/statement.csv")
 def my_statement(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    return _csv(selectors.statement_lines(user=user), f"dure-earnings-{user.username}.csv")
+    return csv_response(selectors.statement_lines(user=user), f"dure-earnings-{user.username}.csv")
 
 
 @router.get("/me/bank-account", response={200: BankAccountOut, 204: None})
@@ -185,18 +171,8 @@ def batch_transfers(request: HttpRequest, batch_id: int) -> HttpResponse:
     _operator(request)
 
     batch = get_object_or_404(PayoutBatch, pk=batch_id)
-    rows = [
-        {
-            "payout_id": p.pk,
-            "bank": p.bank,
-            "account_number": p.number,
-            "account_holder": p.holder,
-            "amount": p.net,
-            "memo": f"DURE {p.pk}",
-        }
-        for p in batch.payouts.order_by("id")
-    ]
-    return _csv(rows, f"dure-transfers-{batch.pk}.csv")
+    rows = selectors.transfer_rows(batch=batch)
+    return csv_response(rows, f"dure-transfers-{batch.pk}.csv")
 
 
 @router.post("/payouts/{payout_id}/paid", response=PayoutOut)

@@ -23,6 +23,7 @@ from dure.payments.models import (
     JournalLine,
     LedgerAccount,
     Payout,
+    PayoutBatch,
 )
 from dure.payments.services import _local_midnight, fee_on, wage_floor
 from dure.projects.models import Project
@@ -52,22 +53,28 @@ def budget(*, project: Project) -> dict[str, Any]:
     cost = unit_cost(project)
     available = balance(f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
     in_flight = Slot.objects.filter(project=project, state__in=_IN_FLIGHT).count() if cost else 0
-    spent = dict(
-        JournalLine.objects.filter(account__key=f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
-        .values_list("entry__kind")
-        .annotate(total=Sum("amount"))
-        .values_list("entry__kind", "total")
-    )
+
+    def by_kind(key: str) -> dict[str, int]:
+        return dict(
+            JournalLine.objects.filter(account__key=key)
+            .values_list("entry__kind")
+            .annotate(total=Sum("amount"))
+            .values_list("entry__kind", "total")
+        )
+
+    spent = by_kind(f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
+    fees = by_kind(f"{AccountKind.PLATFORM_FEE}:p{project.pk}")
     committed = in_flight * cost
     return {
         "balance": available,
         "deposited": spent.get(EntryKind.DEPOSIT, 0),
+        # pay to people, without the fee (which is shown on its own)
         "spent": {
-            "items": -spent.get(EntryKind.APPROVAL, 0),
-            "reviews": -spent.get(EntryKind.REVIEW, 0),
+            "items": -spent.get(EntryKind.APPROVAL, 0) - fees.get(EntryKind.APPROVAL, 0),
+            "reviews": -spent.get(EntryKind.REVIEW, 0) - fees.get(EntryKind.REVIEW, 0),
             "top_ups": -spent.get(EntryKind.TOP_UP, 0),
         },
-        "fees": balance(f"{AccountKind.PLATFORM_FEE}:p{project.pk}"),
+        "fees": sum(fees.values()),
         "unit_cost": cost,
         "committed": committed,
         "free": available - committed,
@@ -315,3 +322,18 @@ def statement(*, project: Project, month: str) -> dict[str, Any]:
         "total": subtotal + vat,
         "deposited": deposits["total"] or 0,
     }
+
+
+def transfer_rows(*, batch: PayoutBatch) -> list[dict[str, Any]]:
+    """The bank-transfer file of a batch: one row per payout, the net amount after withholding."""
+    return [
+        {
+            "payout_id": p.pk,
+            "bank": p.bank,
+            "account_number": p.number,
+            "account_holder": p.holder,
+            "amount": p.net,
+            "memo": f"DURE {p.pk}",
+        }
+        for p in batch.payouts.order_by("id")
+    ]

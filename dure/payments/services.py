@@ -395,6 +395,11 @@ def request_payout(*, user: User, amount: int | None = None, key: str | None = N
         locked = list(
             LedgerAccount.objects.select_for_update().filter(pk__in=[a.pk for a in earned]).order_by("pk")
         )
+        entry_key = f"payout:{user.pk}:{key or uuid.uuid4().hex}"
+        # A repeated request (double click, retry) returns the payout it already made.
+        done = Payout.objects.filter(entry__idempotency_key=entry_key).first()
+        if done is not None:
+            return done
         available = sum(a.balance for a in locked)
         gross = available if amount is None else amount
         if gross < minimum:
@@ -419,7 +424,7 @@ def request_payout(*, user: User, amount: int | None = None, key: str | None = N
         now = timezone.now()
         entry, created = post_entry(
             kind=EntryKind.PAYOUT,
-            key=f"payout:{user.pk}:{key or uuid.uuid4().hex}",
+            key=entry_key,
             lines=lines,
             user=user,
             actor=user,

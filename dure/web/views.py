@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dure.accounts import selectors as account_selectors
 from dure.accounts import services as account_services
+from dure.accounts.models import MANAGING_ROLES, Membership, Role
 from dure.core.http import user_of
 from dure.projects.selectors import visible_projects
 from dure.web.forms import SignupForm, TokenForm
@@ -32,8 +34,18 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    projects = list(visible_projects(user=user_of(request))[:100])
-    rows = [{"project": p, "progress": progress(project=p)} for p in projects]
+    user = user_of(request)
+    projects = list(visible_projects(user=user)[:100])
+    roles = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+    budget_roles = {*MANAGING_ROLES, Role.VIEWER}
+    rows = [
+        {
+            "project": p,
+            "progress": progress(project=p),
+            "budget_visible": roles.get(p.organization_id) in budget_roles,
+        }
+        for p in projects
+    ]
     return render(request, "web/home.html", {"rows": rows})
 
 
@@ -60,5 +72,5 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     account_services.revoke_token(user=user_of(request), token_id=token_id)
-    messages.success(request, "✓")
+    messages.success(request, _("The token was revoked."))
     return redirect("web:tokens")

@@ -67,7 +67,7 @@ def test_approval_pays_the_worker_once_whatever_the_rework_rounds(paid_project, 
     assert earnings_of(worker) == PRICE
     assert earnings_of(reviewer) == 3 * REVIEW_PRICE, "every decision is paid, rejections included"
     budget = selectors.budget(project=paid_project)
-    assert budget["spent"] == {"items": 110, "reviews": 33, "top_ups": 0}
+    assert budget["spent"] == {"items": 100, "reviews": 30, "top_ups": 0}
     assert budget["fees"] == 10 + 3
     assert budget["balance"] == 1_000_000 - 110 - 33
     assert JournalEntry.objects.filter(kind=EntryKind.APPROVAL).count() == 1
@@ -162,7 +162,7 @@ def test_a_slow_worker_is_topped_up_to_exactly_the_floor(paid_project, people):
     assert result.active_seconds == pytest.approx(600)
     assert result.earnings == 1000
     assert result.floor_hourly == 10_320
-    assert result.top_up == 720  # 10,320 × 600/3600 = 1,720
+    assert result.top_up == 720  # 10,320 * 600/3600 = 1,720
     assert result.hourly_after == pytest.approx(10_320)
     assert earnings_of(worker) == 1720
     # The reviewer earned 100 won for 30 s: far above the floor, no top-up.
@@ -187,7 +187,7 @@ def test_price_advice_pays_the_floor_at_the_75th_percentile(paid_project, people
         _slow_item(paid_project, people["worker"], people["reviewer"], seconds=seconds)
     advice = selectors.price_advice(project=paid_project)
     assert advice["item"]["p75_seconds"] == pytest.approx(52.5)
-    assert advice["item"]["suggested_price"] == 160  # 10,320 × 52.5 / 3600 = 150.5 → up to the next 10 won
+    assert advice["item"]["suggested_price"] == 160  # 10,320 * 52.5 / 3600 = 150.5, up to the next 10 won
     assert advice["warnings"][0]["code"] == "price_below_fair_pay"
 
 
