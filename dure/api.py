@@ -144,3 +144,14 @@ api.add_router("/", accounts_router)
 api.add_router("/", projects_router)
 api.add_router("/", work_router)
 api.add_router("/", payments_router)
+
+
+def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any /api/ path no router knows: the same JSON error shape as everything else, never an HTML page."""
+    return error_response(
+        request,
+        status=404,
+        code="unknown_endpoint",
+        message=_("There is no such API endpoint."),
+        details={"path": request.path, "method": request.method},
+    )

@@ -210,3 +210,11 @@ def test_openapi_schema_is_served_with_the_contract_paths(db):
     ]:
         assert path in paths, path
     assert "post" in paths["/api/v1/projects/{project_id}/assignments/next"]
+
+
+def test_an_unknown_api_path_is_a_json_404(api):
+    response = api("worker").get("/no/such/thing", lang="ko")
+    assert response.status_code == 404
+    body = response.json()
+    assert body["code"] == "unknown_endpoint"
+    assert body["details"]["path"] == "/api/v1/no/such/thing"
