@@ -176,6 +176,57 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# --- CPU accounting --------------------------------------------------------------------------------------
+# Other work on a shared machine distorts throughput and latency, but not the CPU time each cycle costs: the
+# harness adds up the CPU seconds of the server's processes, the database's backends and itself.
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _pids(match: Any) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if match(int(entry.name), int(stat.rsplit(")", 1)[1].split()[1]), cmdline):
+            pids.append(int(entry.name))
+    return pids
+
+
+def cpu_snapshot(server_pid: int, database: str | None) -> dict[str, dict[int, float]]:
+    """CPU seconds so far per process: the gunicorn master and workers, and (PostgreSQL) its backends."""
+    server = _pids(lambda pid, ppid, _cmd: pid == server_pid or ppid == server_pid)
+    backends = (
+        _pids(lambda _pid, _ppid, cmd: cmd.startswith("postgres: ") and f" {database} " in cmd)
+        if database
+        else []
+    )
+    return {
+        "server": {pid: _process_cpu(pid) for pid in server},
+        "database": {pid: _process_cpu(pid) for pid in backends},
+    }
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    return {
+        part: round(sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items()), 2)
+        for part in after
+    }
+
+
 # --- server ----------------------------------------------------------------------------------------------
 
 
@@ -279,6 +330,12 @@ def scenario(
     setup_seconds = time.perf_counter() - started
     connections.close_all()  # the server gets the database to itself while the load runs
     position = server.log_position()
+    database = (
+        urlparse(os.environ["DURE_DATABASE_URL"]).path.lstrip("/")
+        if os.environ.get("DURE_DATABASE_URL")
+        else None
+    )
+    cpu_before, client_before = cpu_snapshot(server.process.pid, database), time.process_time()
     result = asyncio.run(
         load.run(
             base=server.base + "/api/v1",
@@ -290,6 +347,12 @@ def scenario(
         )
     )
     time.sleep(0.5)  # the access log is written after the response
+    cpu = cpu_used(cpu_before, cpu_snapshot(server.process.pid, database))
+    cpu["client"] = round(time.process_time() - client_before, 2)
+    cycles = max(1, result["cycles"])
+    result["cpu_seconds"] = cpu
+    #: CPU milliseconds one approved item cost, per part: what throughput on idle cores would follow from
+    result["cpu_ms_per_cycle"] = {part: round(1000 * seconds / cycles, 1) for part, seconds in cpu.items()}
     result["server"] = server.server_times(position)
     result["db_check"] = data.check(project)
     result.update(
@@ -312,7 +375,7 @@ def scenario(
 
 HEADER = (
     f"{'scenario':<10} {'items':>8} {'W':>5} {'R':>4} {'cycles':>7} {'cyc/s':>7} {'subm/s':>7} {'next p50':>9} "
-    f"{'next p99':>9} {'srv p50':>8} {'srv p99':>8} {'errors':>6} {'dups':>4} {'approved ok':>11} {'idle%':>6}"
+    f"{'next p99':>9} {'srv p50':>8} {'srv p99':>8} {'errors':>6} {'dups':>4} {'approved ok':>11} {'idle%':>6} {'cpu ms/cyc':>10}"
 )
 
 
@@ -323,7 +386,7 @@ def line(r: dict[str, Any]) -> str:
         f"{r['cycles_per_second']:>7.1f} {r['submitted_per_second']:>7.1f} {next_.get('p50_ms', 0):>7.1f}ms {next_.get('p99_ms', 0):>7.1f}ms "
         f"{server_next.get('p50_ms', 0):>6.1f}ms {server_next.get('p99_ms', 0):>6.1f}ms {r['errors']:>6} "
         f"{r['duplicates']:>4} {'yes' if r['db_check']['approved_consistent'] else 'NO':>11} "
-        f"{r['idle_percent_before']:>6.0f}"
+        f"{r['idle_percent_before']:>6.0f} {sum(r['cpu_ms_per_cycle'].values()):>10.1f}"
     )
 
 
