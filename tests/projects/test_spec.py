@@ -464,6 +464,13 @@ def test_junk_item_data_never_crashes(data):
 finite = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 
+def storable_text(**kwargs):
+    """Text a database can store: no NUL, no lone surrogates (those are refused, and tested, elsewhere)."""
+    return st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), **kwargs
+    )
+
+
 @st.composite
 def valid_answers(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     text = draw(
@@ -499,14 +506,14 @@ def valid_answers(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     ]
     times = sorted(draw(st.sets(st.floats(0, duration), max_size=6)))
     segments = [
-        {"start": a, "end": b, "text": draw(st.text(max_size=5))}
+        {"start": a, "end": b, "text": draw(storable_text(max_size=5))}
         for a, b in zip(times[::2], times[1::2], strict=False)
         if a < b
     ]
     answer = {
         "sentiment": draw(st.sampled_from(["pos", "neg", "neu"])),
         "topics": draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=2, unique=True)),
-        "summary": draw(st.text(min_size=2, max_size=20).filter(lambda s: s.strip() and "\x00" not in s and all(not 0xD800 <= ord(c) <= 0xDFFF for c in s))),
+        "summary": draw(storable_text(min_size=2, max_size=20).filter(str.strip)),
         "age": draw(st.integers(0, 120)),
         "fluency": draw(st.integers(1, 5)),
         "quality": {"helpful": draw(st.integers(1, 7)), "harmless": draw(st.integers(1, 7))},
@@ -515,7 +522,7 @@ def valid_answers(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "outline": [{"points": [point() for _ in range(draw(st.integers(3, 6)))], "label": "road"} for _ in range(draw(st.integers(0, 2)))],
         "joints": [dict(zip("xy", point(), strict=True)) for _ in range(draw(st.integers(0, 3)))],
         "entities": spans,
-        "plates": [{**box(), "text": draw(st.text(max_size=8)), "label": "plate"} for _ in range(draw(st.integers(0, 2)))],
+        "plates": [{**box(), "text": draw(storable_text(max_size=8)), "label": "plate"} for _ in range(draw(st.integers(0, 2)))],
         "segments": segments,
         "recording": [{"path": f"uploads/{i}.wav", "size": draw(st.integers(0, 1000))} for i in range(draw(st.integers(0, 2)))],
     }  # fmt: skip
