@@ -25,6 +25,7 @@ from dure.core.jsonsafe import storage_problem
 from dure.payments.api import router as payments_router
 from dure.projects.api import router as projects_router
 from dure.work.api import router as work_router
+from dure.work.uploads_api import router as uploads_router
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", projects_router)
 api.add_router("/", work_router)
 api.add_router("/", payments_router)
+api.add_router("/", uploads_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:

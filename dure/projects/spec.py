@@ -185,6 +185,19 @@ class FileUpload(_Output):
     accept: list[str] = Field(default_factory=lambda: ["*/*"])
     max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     max_files: int = Field(default=1, ge=1, le=100)
+    #: bounds on a recording's length, checked by the upload endpoint when the duration can be measured
+    min_seconds: float | None = Field(default=None, ge=0)
+    max_seconds: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _range(self) -> FileUpload:
+        if (
+            self.min_seconds is not None
+            and self.max_seconds is not None
+            and self.min_seconds > self.max_seconds
+        ):
+            raise ValueError("min_seconds must not exceed max_seconds")
+        return self
 
 
 OutputField = Annotated[
@@ -570,9 +583,25 @@ def _check_files(errors: _Errors, path: str, output: FileUpload, value: Any) -> 
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or not entry["path"]:
             errors.add(entry_path, _("Expected an uploaded file reference."))
             continue
+        if not _is_storage_path(entry["path"]):
+            errors.add(f"{entry_path}.path", _("Expected a storage path from the upload endpoint."))
         size = entry.get("size")
         if size is not None and (not _is_whole(size) or size < 0 or size > output.max_bytes):
             errors.add(f"{entry_path}.size", _("The file is too large."))
+        duration = entry.get("duration_seconds")
+        if duration is not None and not _is_number(duration):
+            errors.add(f"{entry_path}.duration_seconds", _("Expected a number."))
+        elif duration is not None and (
+            (output.min_seconds is not None and duration < output.min_seconds)
+            or (output.max_seconds is not None and duration > output.max_seconds)
+        ):
+            errors.add(f"{entry_path}.duration_seconds", _("The recording length is out of range."))
+
+
+def _is_storage_path(path: str) -> bool:
+    """A relative path inside storage (what ``POST /assignments/{id}/files`` answers): no escaping it."""
+    parts = path.split("/")
+    return not path.startswith("/") and "\\" not in path and all(p not in {"", ".", ".."} for p in parts)
 
 
 def answer_errors(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> list[dict[str, str]]:

@@ -12,11 +12,8 @@ from django.views.decorators.http import require_POST
 
 from dure.accounts import selectors as account_selectors
 from dure.accounts import services as account_services
-from dure.accounts.models import MANAGING_ROLES, Membership, Role
 from dure.core.http import user_of
-from dure.projects.selectors import visible_projects
 from dure.web.forms import SignupForm, TokenForm
-from dure.work.selectors import progress
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -30,23 +27,6 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("web:home")
     return render(request, "web/signup.html", {"form": form})
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = user_of(request)
-    projects = list(visible_projects(user=user)[:100])
-    roles = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
-    budget_roles = {*MANAGING_ROLES, Role.VIEWER}
-    rows = [
-        {
-            "project": p,
-            "progress": progress(project=p),
-            "budget_visible": roles.get(p.organization_id) in budget_roles,
-        }
-        for p in projects
-    ]
-    return render(request, "web/home.html", {"rows": rows})
 
 
 @login_required
