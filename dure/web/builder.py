@@ -411,7 +411,7 @@ def context(
                     {"param": p, "value": row.params.get(p.key, _display(_default(row.type, p.key), p))}
                     for p in PARAMS.get(row.type, [])
                 ],
-                "sources": [name for name, kind in input_names if kind in SOURCE_TYPES.get(row.type, {kind})],
+                "sources": [name for name, kind in input_names if kind in SOURCE_TYPES.get(row.type, set())],
             }
             for row in outputs
         ],
