@@ -199,3 +199,15 @@ def test_media_are_served_to_people_of_the_project_only(collecting, api, people)
     anonymous = signed_in(people["worker"])
     anonymous.logout()
     assert anonymous.get(f"/media/{path}").status_code == 302
+
+
+def test_the_item_page_plays_an_uploaded_recording(collecting, api, people):
+    project, assignment = collecting
+    stored = send(api, "worker", assignment.pk, "voice.wav", wav(2)).json()
+    services.submit(worker=people["worker"], assignment_id=assignment.pk, answer={"recording": [stored]})
+    page = (
+        signed_in(people["manager"])
+        .get(f"/projects/{project.pk}/items/{assignment.item_id}/")
+        .content.decode()
+    )
+    assert f'<audio controls preload="metadata" src="/media/{stored["path"]}">' in page
