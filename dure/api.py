@@ -22,6 +22,7 @@ from dure.accounts.api import router as accounts_router
 from dure.core.auth import API_AUTH
 from dure.core.errors import DureError, InvalidInput, PayloadTooLarge
 from dure.core.jsonsafe import storage_problem
+from dure.datasets.api import router as datasets_router
 from dure.payments.api import router as payments_router
 from dure.projects.api import router as projects_router
 from dure.work.api import router as work_router
@@ -145,6 +146,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", projects_router)
 api.add_router("/", work_router)
 api.add_router("/", payments_router)
+api.add_router("/", datasets_router)
 api.add_router("/", uploads_router)
 
 

@@ -38,11 +38,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "django_rq",
     "dure.core",
     "dure.accounts",
     "dure.projects",
     "dure.work",
     "dure.payments",
+    "dure.datasets",
     "dure.web",
 ]
 
@@ -147,8 +149,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DURE_MAX_REQUEST_BYTES", 64 * 
 
 TASKS = {
     "default": {
+        # django_tasks_db.DatabaseBackend (default, `dure worker`) or django_tasks_rq.RQBackend (RQ on Redis,
+        # `dure manage rqworker --job-class django_tasks_rq.Job default`).
         "BACKEND": os.environ.get("DURE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
+}
+RQ_QUEUES = {"default": {"URL": os.environ.get("DURE_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+# Where `format=s3` imports list objects: any S3-compatible service (empty values use boto3's defaults).
+DURE_IMPORT_S3 = {
+    "endpoint_url": os.environ.get("DURE_IMPORT_S3_ENDPOINT_URL", ""),
+    "access_key": os.environ.get("DURE_IMPORT_S3_ACCESS_KEY", ""),
+    "secret_key": os.environ.get("DURE_IMPORT_S3_SECRET_KEY", ""),
+    "region_name": os.environ.get("DURE_IMPORT_S3_REGION", ""),
 }
 
 CACHES = {

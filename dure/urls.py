@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dure.payments.urls")),
+    path("", include("dure.datasets.urls")),
     path("", include("dure.web.urls")),
 ]

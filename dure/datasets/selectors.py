@@ -1,0 +1,199 @@
+"""Reads: jobs as their callers may see them, and export rows with their full provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from dure.accounts.models import User
+from dure.datasets.errors import JobNotFound
+from dure.datasets.exporters import parse_when
+from dure.datasets.models import DatasetJob, JobKind
+from dure.projects.errors import ProjectNotFound
+from dure.projects.models import Project
+from dure.projects.selectors import Access, project_access
+from dure.work.models import Item, ItemState, Review, ReviewState, Submission, SubmissionState
+from dure.work.selectors import pseudonym
+
+
+def may_see_job(access: Access, job: DatasetJob) -> bool:
+    return access.can_manage or (job.kind == JobKind.EXPORT and access.can_export)
+
+
+def job_for_user(*, user: User, job_id: int) -> tuple[DatasetJob, Access]:
+    """The job when the caller may see it: 404 when they have no role in its project, 403 when their role
+    does not cover the job's kind."""
+    job = DatasetJob.objects.select_related("project").filter(pk=job_id).first()
+    if job is None:
+        raise JobNotFound()
+    try:
+        access = project_access(user=user, project_id=job.project_id)
+    except ProjectNotFound:
+        raise JobNotFound() from None
+    access.require(may_see_job(access, job))
+    return job, access
+
+
+def project_jobs(*, access: Access, limit: int = 50) -> QuerySet[DatasetJob]:
+    jobs = DatasetJob.objects.filter(project=access.project).select_related("created_by")
+    if not access.can_manage:
+        jobs = jobs.filter(kind=JobKind.EXPORT)
+    return jobs.order_by("-created_at", "-id")[:limit]
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+
+def _items(project: Project, filters: dict[str, Any]) -> QuerySet[Item]:
+    items = Item.objects.filter(project=project)
+    state = filters.get("state", "approved")
+    if state == "approved":
+        items = items.filter(approved_count__gt=0)
+    elif state == "done":
+        items = items.filter(state=ItemState.DONE)
+    for key, lookup in [
+        ("created_from", "created_at__gte"),
+        ("created_to", "created_at__lt"),
+        ("done_from", "done_at__gte"),
+        ("done_to", "done_at__lt"),
+    ]:
+        if filters.get(key):
+            items = items.filter(**{lookup: parse_when(filters[key])})
+    return items
+
+
+def export_count(*, project: Project, filters: dict[str, Any]) -> int:
+    return _items(project, filters).count()
+
+
+def quality_summary(*, project: Project, filters: dict[str, Any]) -> dict[str, Any]:
+    """What a client reads first: how much was inspected, how often work was sent back, time spent."""
+    submissions = Submission.objects.filter(item__in=_items(project, filters))
+    counts = submissions.aggregate(
+        versions=Count("id"),
+        approved=Count("id", filter=Q(state=SubmissionState.APPROVED)),
+        rejected=Count("id", filter=Q(state=SubmissionState.REJECTED)),
+        mean_active_seconds=Avg("active_seconds", filter=Q(state=SubmissionState.APPROVED)),
+        workers=Count("worker", distinct=True),
+    )
+    versions = counts["versions"] or 0
+    return {
+        "items": export_count(project=project, filters=filters),
+        "answer_versions": versions,
+        "approved_answers": counts["approved"],
+        "rejected_answers": counts["rejected"],
+        "rejection_rate": round(counts["rejected"] / versions, 4) if versions else 0.0,
+        "mean_active_seconds": round(counts["mean_active_seconds"] or 0.0, 1),
+        "workers": counts["workers"],
+        "inspection": "every answer reviewed before approval",
+    }
+
+
+def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000) -> Iterator[dict[str, Any]]:
+    """One row per item, streamed in primary-key ranges: the item, every answer version with its reviews,
+    and ``answer`` — the approved answer of the first approved slot (None when nothing is approved)."""
+    names: dict[int | None, str | None] = {}
+
+    def who(user_id: int | None) -> str | None:
+        if user_id not in names:
+            names[user_id] = pseudonym(user_id)
+        return names[user_id]
+
+    queryset = _items(project, filters).order_by("pk")
+    last_id = 0
+    while True:
+        items = list(
+            queryset.filter(pk__gt=last_id).only(
+                "id", "external_id", "data", "state", "created_at", "done_at"
+            )[:chunk]
+        )
+        if not items:
+            return
+        last_id = items[-1].pk
+        reviews: dict[int, list[dict[str, Any]]] = {}
+        for review in (
+            Review.objects.filter(submission__item__in=[i.pk for i in items], state=ReviewState.DECIDED)
+            .order_by("decided_at", "id")
+            .values(
+                "submission_id",
+                "reviewer_id",
+                "decision",
+                "reasons",
+                "comment",
+                "decided_at",
+                "active_seconds",
+            )
+        ):
+            reviews.setdefault(review["submission_id"], []).append(
+                {
+                    "reviewer": who(review["reviewer_id"]),
+                    "decision": review["decision"],
+                    "reasons": review["reasons"],
+                    "comment": review["comment"],
+                    "decided_at": review["decided_at"],
+                    "active_seconds": round(review["active_seconds"], 1),
+                }
+            )
+        slots: dict[int, dict[int, dict[str, Any]]] = {}
+        for submission in (
+            Submission.objects.filter(item__in=[i.pk for i in items])
+            .order_by("item_id", "slot_id", "version")
+            .values(
+                "id",
+                "item_id",
+                "slot_id",
+                "slot__index",
+                "version",
+                "worker_id",
+                "answer",
+                "state",
+                "created_at",
+                "active_seconds",
+            )
+        ):
+            slot = slots.setdefault(submission["item_id"], {}).setdefault(
+                submission["slot_id"], {"index": submission["slot__index"], "versions": []}
+            )
+            slot["versions"].append(
+                {
+                    "version": submission["version"],
+                    "worker": who(submission["worker_id"]),
+                    "answer": submission["answer"],
+                    "state": submission["state"],
+                    "submitted_at": submission["created_at"],
+                    "active_seconds": round(submission["active_seconds"], 1),
+                    "reviews": reviews.get(submission["id"], []),
+                }
+            )
+        for item in items:
+            item_slots = sorted(slots.get(item.pk, {}).values(), key=lambda s: s["index"])
+            approved = []
+            for slot in item_slots:
+                for version in slot["versions"]:
+                    if version["state"] == SubmissionState.APPROVED:
+                        decision = next((r for r in version["reviews"] if r["decision"] == "approve"), None)
+                        approved.append(
+                            {
+                                "slot": slot["index"],
+                                "version": version["version"],
+                                "worker": version["worker"],
+                                "answer": version["answer"],
+                                "active_seconds": version["active_seconds"],
+                                "submitted_at": version["submitted_at"],
+                                "approved_at": decision["decided_at"] if decision else None,
+                                "reviewer": decision["reviewer"] if decision else None,
+                            }
+                        )
+            yield {
+                "id": item.pk,
+                "external_id": item.external_id,
+                "data": item.data,
+                "state": item.state,
+                "created_at": item.created_at,
+                "done_at": item.done_at,
+                "answer": approved[0]["answer"] if approved else None,
+                "approved": approved,
+                "slots": item_slots,
+            }

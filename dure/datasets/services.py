@@ -1,0 +1,472 @@
+"""Import and export jobs: create them, run them in the background, cancel them.
+
+An import reads its file twice over: first it parses and checks every record against the interface spec
+while spooling the accepted ones to a temporary file (no transaction is open, so a bad file never holds a
+lock and the job row can report progress); then it writes the spool in batches inside one transaction, so
+a file is imported whole or not at all. Memory holds one batch, never the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import struct
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from dure.accounts.models import User
+from dure.core.errors import DureError, InvalidInput
+from dure.datasets import exporters
+from dure.datasets.conf import conf
+from dure.datasets.errors import (
+    FormatNotApplicable,
+    InvalidFile,
+    JobCancelled,
+    JobFinished,
+    UnknownFormat,
+    UnsafeArchive,
+)
+from dure.datasets.models import DatasetJob, JobKind, JobState
+from dure.datasets.readers import (
+    IMPORT_FORMATS,
+    READERS,
+    Limits,
+    Problem,
+    ReadContext,
+    Record,
+    read_bucket,
+)
+from dure.projects.models import Project
+from dure.projects.selectors import spec_of
+from dure.projects.spec import item_data_errors
+from dure.work.models import Item, Slot
+from dure.work.services import content_hash
+
+logger = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 100
+EXPORT_STATES = {"approved", "done", "all"}
+EXPORT_FILTERS = {"state", "created_from", "created_to", "done_from", "done_to"}
+
+
+# --- creating, cancelling --------------------------------------------------------------------------------
+
+
+def _enqueue(job: DatasetJob, *, delay_seconds: float = 0) -> None:
+    from dure.datasets.jobs import run_dataset_job
+
+    def send() -> None:
+        task = run_dataset_job
+        if delay_seconds and task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+        task.enqueue(job.pk)
+
+    transaction.on_commit(send)
+
+
+def create_import_job(
+    *, project: Project, actor: User, format: str, upload: UploadedFile | None = None, url: str = ""
+) -> DatasetJob:
+    if format not in IMPORT_FORMATS:
+        raise UnknownFormat(format=format, formats=IMPORT_FORMATS)
+    params: dict[str, Any] = {}
+    if format == "s3":
+        if not url.startswith("s3://") or len(url) <= len("s3://"):
+            raise InvalidInput(_("Give the bucket as s3://bucket/prefix."), path="url")
+        params["url"] = url
+    else:
+        if upload is None:
+            raise InvalidInput(_("Attach the file to import."), path="file")
+        name = get_valid_filename(os.path.basename(upload.name or "upload")) or "upload"
+        path = default_storage.save(f"imports/{project.pk}/{uuid.uuid4().hex}/{name}", upload)
+        params.update(path=path, name=upload.name, size=upload.size)
+    with transaction.atomic():
+        job = DatasetJob.objects.create(
+            project=project, kind=JobKind.IMPORT, format=format, created_by=actor, params=params
+        )
+        _enqueue(job)
+    return job
+
+
+def create_export_job(
+    *, project: Project, actor: User, format: str, filters: dict[str, Any] | None = None
+) -> DatasetJob:
+    if format not in exporters.EXPORTERS:
+        raise UnknownFormat(format=format, formats=list(exporters.EXPORTERS))
+    filters = dict(filters or {})
+    unknown = set(filters) - EXPORT_FILTERS
+    if unknown:
+        raise InvalidInput(_("Unknown export filter."), path=f"filters.{sorted(unknown)[0]}")
+    filters.setdefault("state", "approved")
+    if filters["state"] not in EXPORT_STATES:
+        raise InvalidInput(_("Unknown item state."), path="filters.state", allowed=sorted(EXPORT_STATES))
+    for key in EXPORT_FILTERS - {"state"}:
+        if filters.get(key) is not None:
+            try:
+                exporters.parse_when(filters[key])
+            except ValueError:
+                raise InvalidInput(_("Expected a date or date and time."), path=f"filters.{key}") from None
+    problem = exporters.EXPORTERS[format].not_applicable(spec_of(project))
+    if problem:
+        raise FormatNotApplicable(format=format, reason=problem)
+    with transaction.atomic():
+        job = DatasetJob.objects.create(
+            project=project, kind=JobKind.EXPORT, format=format, created_by=actor, params={"filters": filters}
+        )
+        _enqueue(job)
+    return job
+
+
+def cancel_job(*, job: DatasetJob) -> DatasetJob:
+    """A queued job is cancelled at once; a running one stops at its next batch and rolls back."""
+    if job.finished:
+        raise JobFinished(state=job.state)
+    now = timezone.now()
+    DatasetJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+        state=JobState.CANCELLED, cancel_requested=True, finished_at=now
+    )
+    DatasetJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(cancel_requested=True)
+    job.refresh_from_db()
+    return job
+
+
+# --- running ---------------------------------------------------------------------------------------------
+
+
+def _progress_key(job_id: int) -> str:
+    return f"dure:dataset-job:{job_id}:progress"
+
+
+def live_progress(job: DatasetJob) -> tuple[str, int, int]:
+    """The phase and progress, from the cache while the job writes inside its transaction."""
+    if job.state == JobState.RUNNING:
+        cached = cache.get(_progress_key(job.pk))
+        if cached:
+            return cached
+    return job.phase, job.progress_done, job.progress_total
+
+
+class _Progress:
+    """Reports at most every ``every`` steps: to the job row when no transaction is open, else to the cache."""
+
+    def __init__(self, job: DatasetJob, phase: str, total: int, every: int = 2000) -> None:
+        self.job, self.phase, self.total, self.every = job, phase, total, every
+        self._next = 0
+        self.set(0, force=True)
+
+    def set(self, done: int, *, force: bool = False) -> None:
+        if not force and done < self._next:
+            return
+        self._next = done + self.every
+        cache.set(_progress_key(self.job.pk), (self.phase, done, self.total), 3600)
+        if not transaction.get_connection().in_atomic_block:
+            DatasetJob.objects.filter(pk=self.job.pk).update(
+                phase=self.phase, progress_done=done, progress_total=self.total
+            )
+            if DatasetJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+                raise JobCancelled()
+        elif DatasetJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+            raise JobCancelled()
+
+
+def run_job(*, job_id: int) -> DatasetJob | None:
+    """Runs one job to its end; called by the background worker. Safe to call twice: the claim is atomic."""
+    now = timezone.now()
+    claimed = DatasetJob.objects.filter(pk=job_id, state=JobState.QUEUED, cancel_requested=False).update(
+        state=JobState.RUNNING, started_at=now
+    )
+    if not claimed:
+        return None
+    job = DatasetJob.objects.select_related("project").get(pk=job_id)
+    job.attempts += 1
+    DatasetJob.objects.filter(pk=job.pk).update(attempts=job.attempts)
+    try:
+        result = _run_import(job) if job.kind == JobKind.IMPORT else _run_export(job)
+    except JobCancelled:
+        _finish(job, JobState.CANCELLED)
+    except DureError as error:
+        report = error.details.get("errors", [])
+        details = {k: v for k, v in error.details.items() if k != "errors"}
+        _finish(
+            job,
+            JobState.FAILED,
+            error_code=error.code,
+            error_message=str(error.message),
+            error_report=report[:MAX_PROBLEMS] if isinstance(report, list) else [],
+            result={"details": details} if details else {},
+        )
+    except (OperationalError, InterfaceError, ConnectionError, TimeoutError) as error:
+        # A lost connection or a busy database passes: the job is idempotent, so run it again later.
+        if job.attempts < conf("JOB_MAX_ATTEMPTS"):
+            logger.warning("dataset job %s failed (%s); retrying", job.pk, error)
+            DatasetJob.objects.filter(pk=job.pk).update(state=JobState.QUEUED, phase="", started_at=None)
+            _enqueue(job, delay_seconds=5 * 2**job.attempts)
+            return job
+        _finish(job, JobState.FAILED, error_code="temporary_failure", error_message=str(error))
+    except Exception:
+        logger.exception("dataset job %s failed", job.pk)
+        _finish(
+            job,
+            JobState.FAILED,
+            error_code="internal_error",
+            error_message=str(_("Something went wrong on our side.")),
+        )
+    else:
+        _finish(job, JobState.SUCCEEDED, result=result)
+    job.refresh_from_db()
+    return job
+
+
+def _finish(job: DatasetJob, state: str, **fields: Any) -> None:
+    cache.delete(_progress_key(job.pk))
+    DatasetJob.objects.filter(pk=job.pk).update(state=state, finished_at=timezone.now(), **fields)
+    if job.kind == JobKind.IMPORT and job.params.get("path"):
+        # The uploaded copy is only needed while the job may still run.
+        with contextlib.suppress(OSError):
+            default_storage.delete(job.params["path"])
+
+
+# --- imports ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _local_file(path: str) -> Iterator[IO[bytes]]:
+    """The stored upload as a seekable local file (downloaded once when storage is remote)."""
+    try:
+        local = default_storage.path(path)
+    except NotImplementedError:
+        with tempfile.TemporaryFile() as copy, default_storage.open(path, "rb") as remote:
+            for block in iter(lambda: remote.read(1 << 20), b""):
+                copy.write(block)
+            copy.seek(0)
+            yield copy
+        return
+    with open(local, "rb") as stream:
+        yield stream
+
+
+def _limits() -> Limits:
+    return Limits(
+        max_record_bytes=conf("IMPORT_MAX_RECORD_BYTES"),
+        max_file_bytes=conf("IMPORT_MAX_MEDIA_BYTES"),
+        max_archive_bytes=conf("IMPORT_MAX_ARCHIVE_BYTES"),
+        max_archive_entries=conf("IMPORT_MAX_ARCHIVE_ENTRIES"),
+        max_compression_ratio=conf("IMPORT_MAX_COMPRESSION_RATIO"),
+    )
+
+
+def bucket_storage(url: str) -> Any:
+    """django-storages' S3 storage for the bucket named in ``url``, configured by ``DURE_IMPORT_S3_*``."""
+    from storages.backends.s3 import S3Storage
+
+    bucket = url.removeprefix("s3://").partition("/")[0]
+    options = getattr(settings, "DURE_IMPORT_S3", {})
+    return S3Storage(bucket_name=bucket, **{k: v for k, v in options.items() if v})
+
+
+_FRAME = struct.Struct("<I")
+
+
+def _spool_write(spool: IO[bytes], entry: tuple[str | None, str, dict[str, Any]]) -> None:
+    blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    spool.write(_FRAME.pack(len(blob)))
+    spool.write(blob)
+
+
+def _spool_batches(spool: IO[bytes], size: int) -> Iterator[list[tuple[str | None, str, dict[str, Any]]]]:
+    spool.seek(0)
+    batch = []
+    while True:
+        head = spool.read(_FRAME.size)
+        if not head:
+            break
+        # The spool is this process's own temporary file, never user input, so unpickling it is safe.
+        batch.append(pickle.loads(spool.read(_FRAME.unpack(head)[0])))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_records(*, project: Project, records: Iterator[Record | Problem], spool: IO[bytes],
+                   progress: Any = None) -> int:  # fmt: skip
+    """Checks every record and spools the good ones; raises ``InvalidFile`` with the first 100 problems."""
+    spec = spec_of(project)
+    problems: list[dict[str, Any]] = []
+    accepted = 0
+    archive_problem = False
+    for entry in records:
+        if isinstance(entry, Problem):
+            problems.append(entry.as_dict())
+            archive_problem = archive_problem or (entry.fatal and entry.file is not None)
+            if entry.fatal or len(problems) >= MAX_PROBLEMS:
+                break
+            continue
+        external_id = entry.external_id
+        where = {"record": entry.number, **({"line": entry.line} if entry.line is not None else {})}
+        if external_id is not None:
+            if isinstance(external_id, bool) or not (
+                isinstance(external_id, str | int) and str(external_id).strip()
+            ):
+                problems.append(
+                    {**where, "path": "external_id", "error": _("external_id must be a non-empty string")}
+                )
+                if len(problems) >= MAX_PROBLEMS:
+                    break
+                continue
+            external_id = str(external_id)[:200]
+        found = item_data_errors(spec, entry.data)
+        if found:
+            problems.extend({**where, **p} for p in found[: MAX_PROBLEMS - len(problems)])
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            continue
+        if not problems:  # after the first problem only the report matters
+            _spool_write(spool, (external_id, content_hash(entry.data), entry.data))
+        accepted += 1
+        if progress is not None:
+            progress(entry.number)
+    if problems:
+        error_class = UnsafeArchive if archive_problem else InvalidFile
+        raise error_class(errors=problems[:MAX_PROBLEMS])
+    return accepted
+
+
+def write_spooled_items(
+    *, project: Project, spool: IO[bytes], progress: _Progress | None = None
+) -> dict[str, int]:
+    """Writes the spooled records in one transaction: the same rows ``add_items`` writes, skipping items
+    already present (same external id, or same content without one), in the file or in the project."""
+    created = skipped = written = 0
+    overlap = project.overlap
+    with transaction.atomic():
+        for chunk in _spool_batches(spool, conf("IMPORT_BATCH")):
+            unique: dict[tuple[str, str], tuple[str | None, str, dict[str, Any]]] = {}
+            for entry in chunk:
+                key = ("id", entry[0]) if entry[0] is not None else ("hash", entry[1])
+                if key in unique:
+                    skipped += 1
+                else:
+                    unique[key] = entry
+            ids = [e for e, _h, _d in unique.values() if e is not None]
+            hashes = [h for e, h, _d in unique.values() if e is None]
+            existing_ids = (
+                set(
+                    Item.objects.filter(project=project, external_id__in=ids).values_list(
+                        "external_id", flat=True
+                    )
+                )
+                if ids
+                else set()
+            )
+            existing_hashes = (
+                set(
+                    Item.objects.filter(
+                        project=project, external_id__isnull=True, content_hash__in=hashes
+                    ).values_list("content_hash", flat=True)
+                )
+                if hashes
+                else set()
+            )
+            new = [
+                Item(project=project, external_id=external_id, content_hash=digest, data=data)
+                for external_id, digest, data in unique.values()
+                if (
+                    external_id not in existing_ids
+                    if external_id is not None
+                    else digest not in existing_hashes
+                )
+            ]
+            skipped += len(unique) - len(new)
+            Item.objects.bulk_create(new, batch_size=1000)
+            Slot.objects.bulk_create(
+                [Slot(item_id=item.pk, project=project, index=n) for item in new for n in range(overlap)],
+                batch_size=2000,
+            )
+            created += len(new)
+            written += len(chunk)
+            if progress is not None:
+                progress.set(written)
+    return {"created": created, "skipped": skipped}
+
+
+def _run_import(job: DatasetJob) -> dict[str, Any]:
+    project = job.project
+    context = ReadContext(project_id=project.pk, spec=spec_of(project), limits=_limits())
+    with contextlib.ExitStack() as stack:
+        spool = stack.enter_context(tempfile.TemporaryFile())
+        if job.format == "s3":
+            records = read_bucket(job.params["url"], context, bucket_storage(job.params["url"]))
+            total = 0
+        else:
+            stream = stack.enter_context(_local_file(job.params["path"]))
+            context.position = stream.tell
+            records = READERS[job.format](stream, context)
+            # an archive reports entries read (its reader replaces ``position``), other files bytes read
+            total = 0 if job.format == "zip" else os.fstat(stream.fileno()).st_size
+        reading = _Progress(job, "reading", total, every=max(total // 100, 50))
+        try:
+            accepted = import_records(
+                project=project,
+                records=records,
+                spool=spool,
+                progress=lambda _n: reading.set(context.position()),
+            )
+            writing = _Progress(job, "writing", accepted, every=1)  # every batch: cancel takes effect at once
+            result = write_spooled_items(project=project, spool=spool, progress=writing)
+        except BaseException:
+            for path in context.created_media:  # media stored for an import that did not happen
+                with contextlib.suppress(OSError):
+                    default_storage.delete(path)
+            raise
+    return {**result, "records": accepted}
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+
+def _run_export(job: DatasetJob) -> dict[str, Any]:
+    from dure.datasets.selectors import export_count, export_rows, quality_summary
+
+    project = job.project
+    filters = job.params.get("filters", {})
+    spec = spec_of(project)
+    exporter_class = exporters.EXPORTERS[job.format]
+    progress = _Progress(job, "writing", export_count(project=project, filters=filters), every=1000)
+    summary = quality_summary(project=project, filters=filters)
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"export.{exporter_class.extension}"
+        with open(target, "wb") as out:
+            exporter = exporter_class(spec=spec, out=out, project=project, summary=summary)
+            rows = 0
+            for row in export_rows(project=project, filters=filters):
+                exporter.write(row)
+                rows += 1
+                progress.set(rows)
+            exporter.close()
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        name = (
+            f"{get_valid_filename(project.name) or 'project'}-{project.pk}-{stamp}.{exporter_class.extension}"
+        )
+        with open(target, "rb") as stream:
+            path = default_storage.save(f"exports/{project.pk}/{job.pk}/{name}", File(stream, name=name))
+    DatasetJob.objects.filter(pk=job.pk).update(result_path=path)
+    return {"rows": rows, "file_name": name, "size": default_storage.size(path), "summary": summary,
+            **exporter.notes}  # fmt: skip
