@@ -26,6 +26,8 @@ commands:
   serve [--bind HOST:PORT] [--workers N]   serve the web app and API (gunicorn)
   worker                                   run background jobs and sweep expired leases
   demo                                     load idempotent demo data and print the logins
+  import <project> [file] --format F       import into a running server ($DURE_URL, $DURE_TOKEN)
+  export <project> --format F -o FILE      export from a running server
   manage <django command> [...]            any Django management command (migrate, createsuperuser, …)
 """
 
@@ -66,6 +68,10 @@ def main(argv: list[str] | None = None) -> None:
         _manage(["dure_worker", *args])
     elif command == "demo":
         _manage(["demo", *args])
+    elif command in {"import", "export"}:
+        from dure import client  # talks HTTP only: no Django set-up needed
+
+        raise SystemExit((client.import_command if command == "import" else client.export_command)(args))
     else:
         print(USAGE, file=sys.stderr)
         raise SystemExit(2)
