@@ -83,10 +83,10 @@ class DureClient:
     # --- jobs --------------------------------------------------------------------------------------------
 
     def job(self, job_id: int) -> dict[str, Any]:
-        return self._request("GET", f"/jobs/{job_id}")  # type: ignore[no-any-return]
+        return self._request("GET", f"/jobs/{job_id}")
 
     def cancel(self, job_id: int) -> dict[str, Any]:
-        return self._request("POST", f"/jobs/{job_id}/cancel")  # type: ignore[no-any-return]
+        return self._request("POST", f"/jobs/{job_id}/cancel")
 
     def wait(self, job_id: int, *, poll: float = 1.0, timeout: float = 24 * 3600) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -129,14 +129,14 @@ class DureClient:
 
         job = self._request("POST", f"/projects/{project_id}/imports", body(), {
             "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(length)})  # fmt: skip
-        return self.wait(job["id"]) if wait else job  # type: ignore[no-any-return]
+        return self.wait(job["id"]) if wait else job
 
     # --- exports -----------------------------------------------------------------------------------------
 
     def start_export(
         self, project_id: int, *, format: str, filters: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        return self._request(  # type: ignore[no-any-return]
+        return self._request(
             "POST", f"/projects/{project_id}/exports", {"format": format, "filters": filters or {}}
         )
 
