@@ -19,12 +19,14 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from dure.accounts.api import router as accounts_router
+from dure.audit.api import router as audit_router
 from dure.core.auth import API_AUTH
 from dure.core.errors import DureError, InvalidInput, PayloadTooLarge
 from dure.core.jsonsafe import storage_problem
 from dure.datasets.api import router as datasets_router
 from dure.payments.api import router as payments_router
 from dure.projects.api import router as projects_router
+from dure.webhooks.api import router as webhooks_router
 from dure.work.api import router as work_router
 from dure.work.uploads_api import router as uploads_router
 
@@ -148,6 +150,8 @@ api.add_router("/", work_router)
 api.add_router("/", payments_router)
 api.add_router("/", datasets_router)
 api.add_router("/", uploads_router)
+api.add_router("/", audit_router)
+api.add_router("/", webhooks_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -200,3 +200,87 @@ DURE = {
 
 # Crowd installations let people sign up; on-premise installations often switch this off.
 DURE_SIGNUP_OPEN = os.environ.get("DURE_SIGNUP_OPEN", "1").lower() in {"1", "true", "yes"}
+
+
+# --- Operating an organization: audit log, webhooks, sign-in protection, single sign-on, headers ----------
+from typing import Any  # noqa: E402
+
+INSTALLED_APPS += ["dure.audit", "dure.webhooks"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "django.middleware.csp.ContentSecurityPolicyMiddleware")  # fmt: skip
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "dure.core.security.SecurityHeaders")  # fmt: skip
+MIDDLEWARE.append("dure.audit.services.AuditMiddleware")
+AUTHENTICATION_BACKENDS = ["dure.accounts.throttle.LockoutModelBackend"]
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).lower() in {"1", "true", "yes"}
+
+
+DURE_SECURITY: dict[str, Any] = {
+    # wrong passwords (or authenticator codes) per account before it is locked, and for how long
+    "LOCKOUT_FAILURES": int(os.environ.get("DURE_LOCKOUT_FAILURES", 5)),
+    "LOCKOUT_SECONDS": int(os.environ.get("DURE_LOCKOUT_SECONDS", 15 * 60)),
+    # sign-in and token requests per client address per minute
+    "SIGNIN_PER_MINUTE_PER_IP": int(os.environ.get("DURE_SIGNIN_PER_MINUTE_PER_IP", 30)),
+    "MFA_REQUIRED_FOR_MANAGERS": _flag("DURE_MFA_REQUIRED_FOR_MANAGERS"),
+    # where invitation links point
+    "PUBLIC_URL": os.environ.get("DURE_PUBLIC_URL", "http://127.0.0.1:8000"),
+    # webhooks to private, loopback and link-local addresses (on-premise pipelines) are refused unless set
+    "WEBHOOK_ALLOW_PRIVATE": _flag("DURE_WEBHOOK_ALLOW_PRIVATE"),
+}
+
+# Behind TLS (DURE_HTTPS=1): cookies only over HTTPS, HSTS, and redirects from http://.
+DURE_HTTPS = _flag("DURE_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DURE_HTTPS
+SECURE_SSL_REDIRECT = DURE_HTTPS and _flag("DURE_SSL_REDIRECT", "1")
+SECURE_HSTS_SECONDS = 31_536_000 if DURE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = DURE_HTTPS
+if _flag("DURE_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_AGE = int(os.environ.get("DURE_SESSION_SECONDS", 12 * 3600))
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Every script, style, font and picture comes from this server (htmx and the workspace bundle are vendored).
+# Inline style *attributes* are allowed for progress bars; inline <script>/<style> elements are not.
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# OpenID Connect single sign-on (mozilla-django-oidc), on when DURE_OIDC_CLIENT_ID is set. The identity
+# provider's "groups" claim maps to a role in DURE_OIDC_ORGANIZATION (a slug), e.g.
+# DURE_OIDC_GROUP_ROLES="dure-owners=owner,dure-managers=manager,labelers=worker".
+OIDC_RP_CLIENT_ID = os.environ.get("DURE_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("DURE_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("DURE_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("DURE_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("DURE_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("DURE_OIDC_JWKS_ENDPOINT", "")
+OIDC_OP_ISSUER = os.environ.get("DURE_OIDC_ISSUER", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("DURE_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("DURE_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+DURE_OIDC_ORGANIZATION = os.environ.get("DURE_OIDC_ORGANIZATION", "")
+DURE_OIDC_GROUP_ROLES = dict(
+    pair.split("=", 1) for pair in os.environ.get("DURE_OIDC_GROUP_ROLES", "").split(",") if "=" in pair
+)
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS += ["dure.accounts.sso.DureOIDCBackend"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")  # type: ignore[index]

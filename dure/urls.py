@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from dure.accounts import sso
 from dure.api import api, unknown_endpoint
 
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", unknown_endpoint),
     path("admin/", admin.site.urls),
+    path("sso/start/", sso.sso_start, name="oidc_authentication_init"),
+    path("sso/callback/", sso.sso_callback, name="oidc_authentication_callback"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dure.payments.urls")),
     path("", include("dure.datasets.urls")),

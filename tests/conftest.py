@@ -119,3 +119,11 @@ def api(people: dict[str, User]) -> Callable[[str], Api]:
         return cache[name]
 
     return for_role
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_counters() -> None:
+    """Sign-in rate limits and lockouts live in the cache; one test's wrong passwords must not lock the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from dure.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from dure.core.errors import Conflict, DureError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -31,3 +31,44 @@ class TokenNotFound(NotFound):
 class SignupClosed(PermissionDenied):
     code = "signup_closed"
     default_message = _("Sign-up is closed here; ask an administrator for an account.")
+
+
+class TooManyAttempts(DureError):
+    status = 429
+    code = "too_many_attempts"
+    default_message = _("Too many attempts; wait a while and try again.")
+
+
+class MfaRequired(NotAuthenticated):
+    code = "mfa_required"
+    default_message = _("Enter the six-digit code from your authenticator app.")
+
+
+class MfaInvalid(NotAuthenticated):
+    code = "mfa_invalid"
+    default_message = _("The authenticator code is wrong or was used already.")
+
+
+class MfaEnrollmentRequired(PermissionDenied):
+    code = "mfa_enrollment_required"
+    default_message = _("Owners and managers must set up an authenticator app before signing in.")
+
+
+class OrganizationNotFound(NotFound):
+    code = "organization_not_found"
+    default_message = _("Organization not found.")
+
+
+class AccountNotFound(NotFound):
+    code = "user_not_found"
+    default_message = _("User not found.")
+
+
+class InvitationInvalid(NotFound):
+    code = "invitation_invalid"
+    default_message = _("This invitation link is unknown, used or expired.")
+
+
+class LastOwner(Conflict):
+    code = "last_owner"
+    default_message = _("An organization needs at least one owner.")

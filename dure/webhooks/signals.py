@@ -1,0 +1,58 @@
+"""Webhook events raised from other apps' signals, so their code needs no webhook calls."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.apps import apps
+from django.db.models.signals import post_save
+
+from dure.webhooks.models import Event, Webhook
+
+#: organization id → (valid until, events some active webhook listens to); a decision must not pay a query
+#: for organizations without webhooks. New webhooks are seen within this many seconds.
+SUBSCRIPTION_CACHE_SECONDS = 5.0
+_subscriptions: dict[int, tuple[float, frozenset[str]]] = {}
+
+
+def forget_subscriptions() -> None:
+    _subscriptions.clear()
+
+
+def subscribed(organization_id: int, event: str) -> bool:
+    cached = _subscriptions.get(organization_id)
+    if cached is None or cached[0] < time.monotonic():
+        events: set[str] = set()
+        for listened in Webhook.objects.filter(organization_id=organization_id, active=True).values_list(
+            "events", flat=True
+        ):
+            events.update(listened)
+        cached = (time.monotonic() + SUBSCRIPTION_CACHE_SECONDS, frozenset(events))
+        _subscriptions[organization_id] = cached
+    return event in cached[1]
+
+
+def _review_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if instance.state != "decided" or instance.decision != "approve":
+        return
+    project = instance.project
+    if not subscribed(project.organization_id, Event.ITEM_APPROVED):
+        return
+    from dure.webhooks.services import emit
+
+    emit(
+        event=Event.ITEM_APPROVED,
+        organization_id=project.organization_id,
+        project_id=project.pk,
+        data={"slot_id": instance.slot_id, "review_id": instance.pk, "submission_id": instance.submission_id},
+    )
+
+
+def _webhook_saved(**kwargs: Any) -> None:
+    forget_subscriptions()
+
+
+def connect() -> None:
+    post_save.connect(_review_saved, sender=apps.get_model("work", "Review"), dispatch_uid="webhook-review")
+    post_save.connect(_webhook_saved, sender=Webhook, dispatch_uid="webhook-forget")
