@@ -11,6 +11,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from dure.audit import services as audit
 from dure.core.errors import InvalidInput
 from dure.core.http import user_of
 from dure.projects.selectors import project_access
@@ -188,6 +189,7 @@ def item_detail(request: HttpRequest, project_id: int, item_id: int) -> dict[str
 def export(request: HttpRequest, project_id: int, format: str = "jsonl") -> StreamingHttpResponse:
     access = project_access(user=user_of(request), project_id=project_id)
     access.require(access.can_export)
+    audit.record("export", organization=access.project.organization_id, target=access.project, format=format)
     if format != "jsonl":
         raise InvalidInput(_("Unknown export format."), format=format, supported=["jsonl"])
 
