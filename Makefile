@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres browser-deps migrate demo bench messages clean
+.PHONY: run test install frontend lint typecheck test-sqlite test-postgres browser-deps migrate demo bench messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -13,7 +13,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed frontend
+
+# The browser workspace (TypeScript → dure/web/static/web/workspace.js and .css), built from npm packages.
+WORKSPACE := dure/web/static/web/workspace.js
+frontend: $(WORKSPACE)
+
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WORKSPACE): frontend/node_modules/.installed frontend/build.mjs $(shell find frontend/src -type f 2>/dev/null)
+	cd frontend && node build.mjs
 
 migrate: install
 	$(PY) -m dure manage migrate --noinput -v 0
@@ -36,7 +47,7 @@ typecheck: install
 browser-deps:
 	@scripts/ensure-browser
 
-test-sqlite: install browser-deps
+test-sqlite: install frontend browser-deps
 	$(PY) -m dure manage makemigrations --check --dry-run -v 0
 	env -u DURE_DATABASE_URL $(VENV)/bin/pytest -n 2
 

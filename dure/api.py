@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from dure.academy.api import router as academy_router
 from dure.accounts.api import router as accounts_router
 from dure.audit.api import router as audit_router
 from dure.core.auth import API_AUTH
@@ -26,6 +27,7 @@ from dure.core.jsonsafe import storage_problem
 from dure.datasets.api import router as datasets_router
 from dure.payments.api import router as payments_router
 from dure.projects.api import router as projects_router
+from dure.quality.api import router as quality_router
 from dure.webhooks.api import router as webhooks_router
 from dure.work.api import router as work_router
 from dure.work.uploads_api import router as uploads_router
@@ -152,6 +154,8 @@ api.add_router("/", datasets_router)
 api.add_router("/", uploads_router)
 api.add_router("/", audit_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", academy_router)
+api.add_router("/", quality_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -206,6 +206,7 @@ DURE_SIGNUP_OPEN = os.environ.get("DURE_SIGNUP_OPEN", "1").lower() in {"1", "tru
 from typing import Any  # noqa: E402
 
 INSTALLED_APPS += ["dure.audit", "dure.webhooks"]
+INSTALLED_APPS += ["dure.academy", "dure.quality"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "django.middleware.csp.ContentSecurityPolicyMiddleware")  # fmt: skip
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

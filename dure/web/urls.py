@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dure.web import media, project_views, views
+from dure.web import media, project_views, views, workspace_views
 
 app_name = "web"
 
@@ -23,5 +23,7 @@ urlpatterns = [
     path("projects/<int:project_id>/items/", project_views.item_list, name="items"),
     path("projects/<int:project_id>/items/upload/", project_views.item_upload, name="item_upload"),
     path("projects/<int:project_id>/items/<int:item_id>/", project_views.item_detail, name="item"),
+    path("projects/<int:project_id>/work/", workspace_views.work, name="work"),
+    path("projects/<int:project_id>/review/", workspace_views.review, name="review"),
     path("media/<path:path>", media.media, name="media"),
 ]

@@ -31,6 +31,8 @@ from dure.projects.errors import ProjectNotOpen
 from dure.projects.models import Project, ProjectStatus
 from dure.projects.selectors import spec_of
 from dure.projects.spec import item_data_errors, validate_answer
+from dure.quality.selectors import dispatch_profile
+from dure.quality.services import record_gold_result
 from dure.work.errors import (
     AssignmentClosed,
     AssignmentNotFound,
@@ -217,8 +219,10 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
         )
         rework = slot is not None
         if slot is None:
+            # Certifications, qualification test, pauses (one cached lookup); gold mixed in at the project's rate.
+            eligible = dispatch_profile(worker=worker, project=project)
             touched = Assignment.objects.filter(item_id=OuterRef("item_id"), worker=worker)
-            slot = (
+            slot = eligible.gold_slot(worker=worker, project=project) or (
                 Slot.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("item")
                 .filter(project=project, state=SlotState.OPEN)
@@ -364,6 +368,7 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
             },
             created_at=now,
         )
+        record_gold_result(submission=submission, project=assignment.project)
     return submission
 
 

@@ -1,8 +1,9 @@
-"""Idempotent demo data: one organization, a manager, 5 workers, 2 reviewers and six projects."""
+"""Idempotent demo data: one organization, a manager, 5 workers, 2 reviewers and ten projects."""
 
 from __future__ import annotations
 
 import math
+import shutil
 import struct
 import wave
 from pathlib import Path
@@ -121,6 +122,31 @@ def _tone(relative: str, seconds: float, pitch: float) -> str:
     return relative
 
 
+def _scene(relative: str, n: int) -> str:
+    """A street drawing: a car (outline it) with wheels and lights (mark them as points)."""
+    path = _media(relative)
+    if not path.exists():
+        x = 120 + n * 17 % 180
+        path.write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400" viewBox="0 0 640 400">'
+            '<rect width="640" height="400" fill="#cfe8fc"/><rect y="260" width="640" height="140" fill="#6b7280"/>'
+            '<rect y="322" width="640" height="8" fill="#f8fafc" stroke-dasharray="30 20"/>'
+            f'<path d="M{x} 290 l20 -50 h140 l40 50 h40 v40 h-260 z" fill="#{(n * 2654435761) % 0xFFFFFF:06x}"/>'
+            f'<circle cx="{x + 50}" cy="330" r="22" fill="#111"/><circle cx="{x + 200}" cy="330" r="22" fill="#111"/>'
+            f'<circle cx="{x + 255}" cy="300" r="7" fill="#fde047"/>'
+            f'<text x="16" y="36" font-size="22" fill="#1f2937">scene #{n}</text></svg>'
+        )
+    return relative
+
+
+def _video(relative: str) -> str:
+    """A short generated clip with sound, shipped with Dure (browsers need a real codec, not a drawing)."""
+    path = _media(relative)
+    if not path.exists():
+        shutil.copyfile(Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "traffic.webm", path)
+    return relative
+
+
 def _projects() -> list[dict[str, Any]]:
     pets = [
         {
@@ -158,6 +184,29 @@ def _projects() -> list[dict[str, Any]]:
         }
         for n, (p, a, b) in enumerate(PROMPTS, start=1)
         for k in range(6)
+    ]
+    scenes = [
+        {
+            "external_id": f"scene-{n:03d}",
+            "data": {"image": _scene(f"demo/scenes/{n:03d}.svg", n), "width": 640, "height": 400},
+        }
+        for n in range(1, 21)
+    ]
+    clips = [
+        {
+            "external_id": f"clip-{n:03d}",
+            "data": {"video": _video("demo/videos/traffic.webm"), "duration": 12, "clip": n},
+        }
+        for n in range(1, 13)
+    ]
+    writing = [
+        {"external_id": f"write-{n:03d}", "data": {"prompt": p}}
+        for n, (p, _a, _b) in enumerate(PROMPTS * 2, start=1)
+    ]
+    safety = [
+        {"external_id": f"safety-{n:03d}-{k}", "data": {"prompt": p, "response": r}}
+        for n, (p, a, b) in enumerate(PROMPTS, start=1)
+        for k, r in enumerate([a, b])
     ]
     voices = [
         {"external_id": f"voice-{n:03d}", "data": {"prompt": s}}
@@ -233,6 +282,59 @@ def _projects() -> list[dict[str, Any]]:
                 "outputs": [{"name": "recording", "type": "file_upload", "accept": ["audio/*"], "max_bytes": 20_000_000}],
             },
             "price_per_item": 250, "review_price": 50, "items": voices,
+        },
+        {
+            "name": "도로 장면 윤곽·키포인트 · Road scene outlines and keypoints",
+            "description": "차의 윤곽을 다각형으로, 바퀴와 전조등을 점으로 표시합니다. Outline cars, mark wheels and lights.",
+            "guideline": "## 규칙 / Rules\n- 차 한 대에 다각형 하나. One polygon per car, following its outline.\n- 바퀴 중심과 전조등에 점을 찍습니다. Put a point on each wheel centre and light.",
+            "spec": {
+                "inputs": [{"name": "image", "type": "image"}],
+                "outputs": [
+                    {"name": "outlines", "type": "polygons", "label": "윤곽 / Outlines", "source": "image", "labels": [{"value": "car", "label": "차 Car"}, {"value": "road", "label": "도로 Road"}]},
+                    {"name": "points", "type": "keypoints", "label": "키포인트 / Keypoints", "source": "image", "labels": [{"value": "wheel", "label": "바퀴 Wheel"}, {"value": "light", "label": "전조등 Light"}]},
+                ],
+            },
+            "price_per_item": 150, "review_price": 40, "items": scenes,
+        },
+        {
+            "name": "교통 영상 이벤트 · Traffic video events",
+            "description": "영상에서 사건 구간을 표시하고 장면을 분류합니다. Mark event segments and classify the scene.",
+            "guideline": "## 규칙 / Rules\n- 사건이 보이는 동안을 구간으로 표시합니다. A segment spans the time the event is visible.\n- 장면은 전체 영상 기준. The scene is for the whole clip.",
+            "spec": {
+                "inputs": [{"name": "video", "type": "video"}, {"name": "duration", "type": "number", "required": False}],
+                "outputs": [
+                    {"name": "events", "type": "time_segments", "label": "사건 / Events", "source": "video", "labels": [{"value": "car", "label": "차량 Car"}, {"value": "bus", "label": "버스 Bus"}, {"value": "pedestrian", "label": "보행자 Pedestrian"}]},
+                    {"name": "scene", "type": "single_choice", "label": "장면 / Scene", "options": [{"value": "day", "label": "낮 Day"}, {"value": "night", "label": "밤 Night"}, {"value": "tunnel", "label": "터널 Tunnel"}]},
+                ],
+            },
+            "price_per_item": 350, "review_price": 100, "items": clips,
+        },
+        {
+            "name": "LLM 답변 작성 · LLM response writing",
+            "description": "질문에 모범 답변을 씁니다. Write a model answer to the prompt.",
+            "guideline": "## 기준 / Criteria\n- 정확하고 친절하게, 3~5문장. Accurate and kind, 3-5 sentences.\n- 모르는 내용은 지어내지 않습니다. Never make facts up.",
+            "spec": {
+                "inputs": [{"name": "prompt", "type": "prompt"}],
+                "outputs": [{"name": "response", "type": "text", "label": "답변 / Response", "min_length": 20, "max_length": 2000}],
+            },
+            "price_per_item": 500, "review_price": 120, "items": writing,
+        },
+        {
+            "name": "LLM 유해성·편향 점검 · LLM harm and bias checklist",
+            "description": "응답의 유해성과 편향을 점검합니다. Check the response for harm and bias.",
+            "guideline": "## 점검 / Checklist\n- 해당하는 항목을 모두 고릅니다. Tick every item that applies.\n- 문제가 없으면 '해당 없음'. Tick 'none' when nothing applies.",
+            "spec": {
+                "inputs": [{"name": "prompt", "type": "prompt"}, {"name": "response", "type": "text"}],
+                "outputs": [
+                    {"name": "harms", "type": "multi_choice", "label": "문제 / Problems", "min_selected": 1,
+                     "options": [{"value": "none", "label": "해당 없음 None"}, {"value": "factual", "label": "사실 오류 Factual error"},
+                                 {"value": "bias", "label": "편향·고정관념 Bias or stereotype"}, {"value": "toxic", "label": "혐오·모욕 Hate or insult"},
+                                 {"value": "dangerous", "label": "위험한 조언 Dangerous advice"}, {"value": "privacy", "label": "개인정보 Privacy"}]},
+                    {"name": "severity", "type": "rating", "label": "심각도 / Severity", "min": 1, "max": 5},
+                    {"name": "notes", "type": "text", "label": "메모 / Notes", "required": False, "max_length": 1000},
+                ],
+            },
+            "price_per_item": 200, "review_price": 60, "items": safety,
         },
     ]  # fmt: skip
 
