@@ -133,6 +133,12 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, status=404, code="not_found", message=_("Not found."))
 
 
+@api.exception_handler(OverflowError)
+def _id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # An id beyond the database's integer range (SQLite raises this) names nothing that exists.
+    return error_response(request, status=404, code="not_found", message=_("Not found."))
+
+
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return _dure_error(request, PayloadTooLarge())

@@ -28,6 +28,10 @@ commands:
   demo                                     load idempotent demo data and print the logins
   import <project> [file] --format F       import into a running server ($DURE_URL, $DURE_TOKEN)
   export <project> --format F -o FILE      export from a running server
+  users create USERNAME [--email E --name N --password P --org SLUG --role R]
+  users import people.csv [--org SLUG]     create accounts in bulk (idempotent; prints a report)
+  orgs create NAME [--slug S --owner USERNAME]
+  check [--deploy]                         Django's and Dure's checks; --deploy warns about unsafe settings
   manage <django command> [...]            any Django management command (migrate, createsuperuser, …)
 """
 
@@ -68,6 +72,10 @@ def main(argv: list[str] | None = None) -> None:
         _manage(["dure_worker", *args])
     elif command == "demo":
         _manage(["demo", *args])
+    elif command in {"users", "orgs"}:
+        _manage([f"dure_{command}", *args])
+    elif command == "check":
+        _manage(["check", *args])
     elif command in {"import", "export"}:
         from dure import client  # talks HTTP only: no Django set-up needed
 

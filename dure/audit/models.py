@@ -51,6 +51,8 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
+    #: the person the event is about (a failed sign-in has no actor, but has a subject)
+    subject_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)
     target_type = models.CharField(max_length=40, blank=True, default="")
     target_id = models.CharField(max_length=64, blank=True, default="")

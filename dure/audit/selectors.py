@@ -22,7 +22,9 @@ def events_of(
     """The organization's own events, plus account-level events (sign-ins) of its current members."""
     members = Membership.objects.filter(organization_id=organization_id).values("user_id")
     events = AuditEvent.objects.filter(
-        Q(organization_id=organization_id) | Q(organization_id__isnull=True, actor_id__in=members)
+        Q(organization_id=organization_id)
+        | Q(organization_id__isnull=True, actor_id__in=members)
+        | Q(organization_id__isnull=True, subject_id__in=members)
     )
     if action:
         events = events.filter(action=action)

@@ -65,10 +65,12 @@ def record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
     organization_id = getattr(organization, "pk", organization)
+    subject_id = int(target_id) if target_type == "accounts.user" and str(target_id).isdigit() else None
     return AuditEvent.objects.create(
         action=action,
         organization_id=organization_id,
         actor_id=_actor_id(actor),
+        subject_id=subject_id,
         target_type=target_type,
         target_id=str(target_id or ""),
         ip=client_ip(current_request()),

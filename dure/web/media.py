@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 
+from dure.audit import services as audit
 from dure.core.http import user_of
 from dure.projects.selectors import project_access
 
@@ -34,6 +35,8 @@ def media(request: HttpRequest, path: str) -> FileResponse:
         access = project_access(user=user_of(request), project_id=int(parts[1]))
         if not (access.can_work or access.can_view_progress):
             raise Http404
+        if not access.can_work:  # people looking at data outside the work loop (the loop itself is logged)
+            audit.record("media_download", organization=access.project.organization_id, path=path)
     elif parts[0] not in PUBLIC_PREFIXES or len(parts) < 2:
         raise Http404
     if not default_storage.exists(path):

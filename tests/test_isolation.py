@@ -1,0 +1,201 @@
+"""Tenant isolation, generated from the route lists: every API operation and every page with an object id,
+for every role of one organization, pointed at an object of *another* organization → 401/403/404 (or a
+refusal of the input), never that object's data. A new route whose parameter has no case here fails."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dure.accounts.models import Role
+from dure.accounts.services import create_organization, issue_token, set_membership
+from dure.api import api as ninja_api
+from dure.datasets.models import DatasetJob
+from dure.projects.models import ProjectRole
+from dure.projects.services import create_project, set_project_member
+from dure.webhooks.models import Webhook
+from dure.work.services import add_items, lease_next_item, lease_next_review, submit
+from tests.conftest import CHOICE_SPEC, make_user
+
+MARKER = "zz-other-organization-secret"
+OUR_ROLES = ["owner", "manager", "reviewer", "worker", "viewer"]
+REFUSED = {401, 403, 404, 405, 400, 422}
+
+#: Operations without an object of another organization in their path: what scopes them instead.
+NO_OBJECT = {
+    "POST /auth/token": "credentials",
+    "POST /auth/signup": "creates the caller",
+    "GET /auth/tokens": "the caller's own",
+    "GET /me": "the caller's own",
+    "POST /auth/mfa/enroll": "credentials",
+    "POST /auth/mfa/setup": "the caller's own",
+    "POST /auth/mfa/confirm": "the caller's own",
+    "POST /auth/mfa/disable": "the caller's own",
+    "GET /users": "owned organizations",
+    "POST /users": "owned organization in the body",
+    "POST /organizations": "operator only",
+    "GET /projects": "visible projects",
+    "POST /projects": "managed organization in the body",
+    "GET /me/earnings": "the caller's own",
+    "GET /me/earnings/statement.csv": "the caller's own",
+    "GET /me/bank-account": "the caller's own",
+    "PUT /me/bank-account": "the caller's own",
+    "GET /me/payouts": "the caller's own",
+    "POST /me/payouts": "the caller's own",
+    "POST /payout-batches": "operator only",
+    "POST /settlements": "operator only",
+    "GET /fair-pay": "the caller's own",
+}
+PAGES_WITHOUT_OBJECTS = {"login", "logout", "signup", "home", "tokens", "earnings", "statement_csv", "payouts",
+                         "payout_action", "project_create", "builder_rows", "builder_preview", "guideline_preview",
+                         "set_language", "sso_start", "sso_callback", "oidc_authentication_init",
+                         "oidc_authentication_callback"}  # fmt: skip
+
+
+@pytest.fixture
+def other(db: None) -> dict[str, Any]:
+    """A second organization with one of everything, each named with the marker."""
+    organization = create_organization(name=f"Other {MARKER}")
+    owner, worker, reviewer = make_user("o-owner"), make_user("o-worker"), make_user("o-reviewer")
+    for user, role in [(owner, Role.OWNER), (worker, Role.WORKER), (reviewer, Role.REVIEWER)]:
+        set_membership(organization=organization, user=user, role=role)
+    project = create_project(organization=organization, actor=owner, name=MARKER, spec=CHOICE_SPEC)
+    project.status = "open"
+    project.save()
+    set_project_member(project=project, user=worker, role=ProjectRole.WORKER)
+    set_project_member(project=project, user=reviewer, role=ProjectRole.REVIEWER)
+    add_items(project=project, records=[{"text": MARKER}, {"text": MARKER + "2"}])
+    first = lease_next_item(worker=worker, project=project)
+    submit(worker=worker, assignment_id=first.pk, answer={"label": "pos"})
+    review = lease_next_review(reviewer=reviewer, project=project)
+    assignment = lease_next_item(worker=worker, project=project)
+    token, _raw = issue_token(user=owner, name=MARKER)
+    hook = Webhook.objects.create(
+        organization=organization, url=f"https://example.com/{MARKER}", secret=MARKER, events=["ping"]
+    )
+    job = DatasetJob.objects.create(project=project, kind="export", format="jsonl", params={"note": MARKER})
+    return {
+        "organization_id": organization.pk,
+        "project_id": project.pk,
+        "item_id": project.items.order_by("id").first().pk,
+        "assignment_id": assignment.pk,
+        "review_id": review.pk,
+        "user_id": worker.pk,
+        "token_id": token.pk,
+        "webhook_id": hook.pk,
+        "job_id": job.pk,
+        # operator-only routes: any id; nobody in our organization is the operator
+        "batch_id": 999_999,
+        "payout_id": 999_999,
+        "key": "not-an-invitation-of-ours",
+        "token": "not-a-signed-media-token",
+        "path": f"projects/{project.pk}/secret.png",
+        "action": "paid",
+    }
+
+
+def _api_operations() -> list[tuple[str, str]]:
+    schema = ninja_api.get_openapi_schema()
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            operations.append((method.upper(), path.removeprefix("/api/v1")))
+    return operations
+
+
+def _pages(patterns: list[Any] | None = None, prefix: str = "") -> list[tuple[str, str]]:
+    found = []
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith(("api/", "admin/", "^api/")):
+                continue
+            found += _pages(entry.url_patterns, prefix + route)
+        elif isinstance(entry, URLPattern) and not route.startswith("^api/"):
+            found.append((entry.name or route, prefix + route))
+    return found
+
+
+API_PARAMETER = r"\{([^}]+)\}"
+PAGE_PARAMETER = r"<([^>]+)>"
+#: every parameter name the ``other`` fixture fills
+CASES = {"organization_id", "project_id", "item_id", "assignment_id", "review_id", "user_id", "token_id",
+         "webhook_id", "job_id", "batch_id", "payout_id", "key", "token", "path", "action"}  # fmt: skip
+
+
+def _names(template: str, pattern: str) -> set[str]:
+    return {name.split(":")[-1] for name in re.findall(pattern, template)}
+
+
+def _fill(template: str, values: dict[str, Any], pattern: str) -> str:
+    return re.sub(pattern, lambda match: str(values[match.group(1).split(":")[-1]]), template)
+
+
+def test_every_route_has_an_isolation_case():
+    """A new route must say how it is scoped: a parameter filled by ``other``, or a NO_OBJECT reason."""
+    missing = []
+    for method, path in _api_operations():
+        if "{" not in path and f"{method} {path}" not in NO_OBJECT:
+            missing.append(f"{method} {path}: add it to NO_OBJECT with what scopes it")
+        elif _names(path, API_PARAMETER) - CASES:
+            missing.append(f"{method} {path}: add {sorted(_names(path, API_PARAMETER) - CASES)} to `other`")
+    for name, route in _pages():
+        if name not in PAGES_WITHOUT_OBJECTS and _names(route, PAGE_PARAMETER) - CASES:
+            missing.append(f"page {route}: add {sorted(_names(route, PAGE_PARAMETER) - CASES)} to `other`")
+    assert not missing, "\n".join(missing)
+
+
+def test_every_api_operation_refuses_another_organizations_objects(people, other):
+    failures = []
+    for role in OUR_ROLES:
+        client = Client()
+        _token, raw = issue_token(user=people[role], name="iso")
+        headers = {"Authorization": f"Bearer {raw}", "Accept-Language": "en"}
+        for method, path in _api_operations():
+            if _names(path, API_PARAMETER) - CASES or (
+                "{" not in path and f"{method} {path}" not in NO_OBJECT
+            ):
+                continue  # reported by test_every_route_has_an_isolation_case
+            if "{" not in path:
+                if method != "GET":
+                    continue
+                response = client.get(f"/api/v1{path}", headers=headers)
+                if MARKER.encode() in response.content:
+                    failures.append((role, method, path, response.status_code, "marker in list"))
+                continue
+            url = "/api/v1" + _fill(path, other, API_PARAMETER)
+            if method == "GET":
+                response = client.get(url, headers=headers)
+            else:
+                call = getattr(client, method.lower())
+                response = call(url, data="{}", content_type="application/json", headers=headers)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            if response.status_code not in REFUSED or MARKER.encode() in body:
+                failures.append((role, method, path, response.status_code, body[:200]))
+    assert not failures, failures
+
+
+def test_every_page_refuses_another_organizations_objects(people, other):
+    failures = []
+    for role in OUR_ROLES:
+        client = Client()
+        client.force_login(people[role])
+        for name, route in _pages():
+            if "<" not in route:
+                continue
+            if name in PAGES_WITHOUT_OBJECTS or _names(route, PAGE_PARAMETER) - CASES:
+                continue
+            url = "/" + _fill(route, other, PAGE_PARAMETER)
+            response = client.get(url, headers={"Accept-Language": "en"})
+            body = (
+                b"".join(response.streaming_content)
+                if getattr(response, "streaming", False)
+                else response.content
+            )
+            if response.status_code not in REFUSED | {302} or MARKER.encode() in body:
+                failures.append((role, name, url, response.status_code))
+    assert not failures, failures
