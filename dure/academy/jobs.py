@@ -1,0 +1,1 @@
+"""The Academy has no background work yet: attempts are scored when submitted, late ones when next touched."""

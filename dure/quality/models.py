@@ -1,0 +1,166 @@
+"""Quality: gold items, gold results, per-project quality settings, pauses and appeals, audits, levels.
+
+Scores (gold accuracy, first-pass approval, rework rate, speed) are not stored: selectors compute them
+from the work tables, so the work loop writes nothing extra for them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dure.projects.models import Project
+from dure.work.models import Item, Review, Submission
+
+
+class QualitySettings(models.Model):
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="quality")
+    #: gold share of a worker's first ``gold_initial_items`` items on the project, then ``gold_rate``
+    gold_initial_rate = models.FloatField(_("gold share of a worker's first items"), default=0.10)
+    gold_initial_items = models.PositiveIntegerField(_("first items"), default=20)
+    gold_rate = models.FloatField(_("gold share afterwards"), default=0.02)
+    #: below this gold accuracy (over at least ``gold_min_results`` results) a worker is paused here
+    gold_threshold = models.FloatField(_("minimum gold accuracy"), default=0.7)
+    gold_min_results = models.PositiveIntegerField(_("gold results before pausing"), default=5)
+    #: review capacity: expected wait beyond this grants the reviewer role to top workers
+    review_wait_target_seconds = models.PositiveIntegerField(_("target review wait (seconds)"), default=3600)
+    reviewer_min_approved = models.PositiveIntegerField(_("approved items before reviewing"), default=20)
+    reviewer_min_approval_rate = models.FloatField(_("first-pass approval before reviewing"), default=0.9)
+    reviewer_certification = models.ForeignKey(
+        "academy.Certification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewers_per_grant = models.PositiveSmallIntegerField(_("reviewers added at a time"), default=2)
+    audit_rate = models.FloatField(_("share of decisions audited"), default=0.10)
+    audit_agreement_threshold = models.FloatField(_("minimum audit agreement"), default=0.8)
+    audit_min_count = models.PositiveSmallIntegerField(_("audits before demotion"), default=5)
+    #: rejections on this project (in the last 30 days) after which a worker is routed away from it
+    max_rejections = models.PositiveSmallIntegerField(_("rejections before routing away"), default=10)
+    max_rejection_rate = models.FloatField(_("rejection rate before routing away"), default=0.5)
+
+
+class GoldItem(models.Model):
+    """An item with a known answer. The answer lives here, never in ``item.data``, so workers cannot see it."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="gold")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gold_items")
+    answer = models.JSONField()
+    explanation = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "id"], name="gold_project")]
+
+
+class GoldResult(models.Model):
+    gold = models.ForeignKey(GoldItem, on_delete=models.CASCADE, related_name="results")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gold_results"
+    )
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="gold_result")
+    score = models.FloatField()
+    passed = models.BooleanField()
+    feedback = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["worker", "project", "created_at"], name="gold_result_worker")]
+
+
+class PauseState(models.TextChoices):
+    ACTIVE = "active", _("Paused")
+    LIFTED = "lifted", _("Lifted")
+
+
+class Pause(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=32, default="low_gold_accuracy")
+    gold_accuracy = models.FloatField(null=True)
+    results_counted = models.PositiveIntegerField(default=0)
+    threshold = models.FloatField(null=True)
+    state = models.CharField(max_length=8, choices=PauseState.choices, default=PauseState.ACTIVE)
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "worker"], condition=Q(state="active"), name="pause_active_unique"
+            )
+        ]
+
+
+class AppealState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Appeal(models.Model):
+    pause = models.OneToOneField(Pause, on_delete=models.CASCADE, related_name="appeal")
+    message = models.TextField()
+    state = models.CharField(max_length=8, choices=AppealState.choices, default=AppealState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+
+class AuditState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a senior reviewer")
+    DONE = "done", _("Done")
+
+
+class Audit(models.Model):
+    """A senior reviewer re-checks one decision; the reviewer's score is agreement with these."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="audit")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="audits")
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=AuditState.choices, default=AuditState.PENDING)
+    agrees = models.BooleanField(null=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "state", "id"], name="audit_queue")]
+
+
+class ReviewerGrant(models.Model):
+    """The platform's own record of a reviewer role it granted (and, later, took back)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    granted_at = models.DateTimeField()
+    reason = models.JSONField(default=dict)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.JSONField(default=dict)
+
+
+class Level(models.Model):
+    """A level (등급): the highest level whose every threshold a worker meets is theirs. Data, not code."""
+
+    rank = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    min_approved = models.PositiveIntegerField(_("approved items"), default=0)
+    min_gold_accuracy = models.FloatField(_("gold accuracy"), null=True, blank=True)
+    min_approval_rate = models.FloatField(_("first-pass approval"), null=True, blank=True)
+    max_rework_rate = models.FloatField(_("rework rate at most"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
