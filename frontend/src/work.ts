@@ -118,8 +118,9 @@ export class WorkApp {
       assignmentId: assignment.id,
       onChange: (name, value, coalesce) => store.set(name, value, coalesce),
     });
-    store.listen((answer, whole) => {
-      if (whole) view.set(answer);
+    store.listen((answer) => {
+      // every field redraws from the answer (a no-op where nothing changed), so undo and clicks agree
+      view.set(answer);
       drafts.save(key, answer);
       this.saved.textContent = t("draft_saved");
       this.refreshButtons();
@@ -272,8 +273,17 @@ export class WorkApp {
     this.shell.root.classList.remove("has-side");
     this.submitButton.disabled = false;
     if (this.preloading) await this.preloading;
-    const upcoming = this.next;
+    let upcoming = this.next;
     this.next = null;
+    if (upcoming) {
+      // the preloaded lease may have run out together with this one: check before showing it
+      try {
+        await api("POST", `/assignments/${upcoming.assignment.id}/heartbeat`, { active: false });
+      } catch {
+        upcoming.pane.remove();
+        upcoming = null;
+      }
+    }
     const loaded = upcoming ?? (await this.fetchNext());
     if (loaded) {
       this.show(loaded);
