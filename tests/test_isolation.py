@@ -56,6 +56,12 @@ PAGES_WITHOUT_OBJECTS = {"login", "logout", "signup", "home", "tokens", "earning
                          "oidc_authentication_callback"}  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Password hashing is not under test here; the default hasher would dominate this module's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def other(db: None) -> dict[str, Any]:
     """A second organization with one of everything, each named with the marker."""

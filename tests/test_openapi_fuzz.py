@@ -19,6 +19,12 @@ from dure.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Password hashing is not under test here; the default hasher would dominate this module's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def owner_token(people) -> Iterator[str]:
     _token, raw = issue_token(user=people["owner"], name="fuzz")

@@ -7,6 +7,7 @@ password spray across many accounts). A correct password during a lockout is ref
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, cast
 
 from django.conf import settings
@@ -23,7 +24,9 @@ def _conf(name: str) -> int:
 
 
 def _user_key(username: str) -> str:
-    return f"dure:signin:user:{username.strip().lower()[:150]}"
+    # Hashed: usernames typed at a sign-in form may hold anything, and cache keys must stay plain.
+    digest = hashlib.sha256(username.strip().lower()[:150].encode()).hexdigest()
+    return f"dure:signin:user:{digest}"
 
 
 def _ip_key(ip: str) -> str:
