@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from dure.quality.jobs import sweep_if_due as quality_sweep_if_due
 from dure.work.services import reclaim_expired
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                     changed = reclaim_expired()
                     if changed:
                         logger.info("reopened %d expired slots", changed)
+                    # Every few minutes: audit sampling and the platform's reviewer capacity.
+                    quality_sweep_if_due()
                 except Exception:  # keep sweeping; a lost connection must not stop the loop
                     logger.exception("lease sweep failed")
                 finally:
