@@ -13,5 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dure.payments.urls")),
     path("", include("dure.datasets.urls")),
+    path("", include("dure.academy.urls")),
+    path("", include("dure.quality.urls")),
     path("", include("dure.web.urls")),
 ]

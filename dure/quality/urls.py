@@ -1,0 +1,7 @@
+from django.urls import path
+
+from dure.quality import views
+
+app_name = "quality"
+
+urlpatterns = [path("projects/<int:project_id>/quality/", views.quality, name="project")]
