@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from dure.academy.demo import seed_academy
 from dure.accounts.models import Organization, Role, User
 from dure.accounts.services import create_organization, set_membership
 from dure.payments import services as payments
@@ -392,6 +393,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {project.name}: {result.created} items added, {result.skipped} already there"
                 )
+        academy = seed_academy()  # courses, practice items and exams (Korean and English)
+        self.stdout.write(f"  Academy: {academy['courses']} courses, {academy['exams']} exams")
         self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % PASSWORD))
         for username, display_name, role, _ in PEOPLE:
             self.stdout.write(f"  {username:<10} {role:<9} {display_name}")
