@@ -14,7 +14,7 @@ BOX_SPEC = {
     "inputs": [{"name": "image", "type": "image"}],
     "outputs": [{"name": "boxes", "type": "boxes", "labels": ["car", "person"], "label": "객체 상자 Boxes"}],
 }
-CHOICE = {
+CHOICE: dict[str, Any] = {
     "inputs": [{"name": "text", "type": "text"}],
     "outputs": [
         {"name": "answer", "type": "single_choice", "options": ["a", "b", "c"], "label": "답 Answer"}
