@@ -211,7 +211,9 @@ def exam(request: HttpRequest, exam_id: int) -> HttpResponse:
     results = []
     if last is not None and attempt is None:
         by_id = {r["question"]: r for r in last.results}
-        results = [_question(q, f"r{q.pk}-", by_id.get(q.pk)) for q in found.questions.all()]
+        results = [
+            {**_question(q, f"r{q.pk}-", by_id.get(q.pk)), "review": True} for q in found.questions.all()
+        ]
     return render(
         request,
         "academy/exam.html",
