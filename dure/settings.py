@@ -107,6 +107,9 @@ def _database() -> dict[str, object]:
                 "PRAGMA cache_size=-65536;"
             ),
         },
+        # Keep connections: opening one re-runs the PRAGMAs and starts with a cold page cache every request.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         # A file (not :memory:) so threads in tests share one database with WAL semantics.
         "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
     }

@@ -21,6 +21,26 @@ CHOICE_SPEC = {
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Tests create many users; the production hasher is slow on purpose, which tests need not pay for."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """Rolled-back tests reuse ids on SQLite: nothing a previous test cached in this process may leak in."""
+    from dure.accounts.services import forget_cached_tokens
+    from dure.payments import selectors as payment_selectors
+    from dure.payments import services as payment_services
+    from dure.projects.selectors import forget_access
+
+    forget_cached_tokens()
+    forget_access()
+    payment_selectors.forget_ample()
+    payment_services.forget_accounts()
+
+
 class Api:
     """A JSON client that authenticates with a personal token, like an integration would."""
 

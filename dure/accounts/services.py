@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from django.contrib.auth import authenticate
@@ -94,17 +96,38 @@ def revoke_token(*, user: User, token_id: int) -> None:
     if not own.exists():
         raise TokenNotFound()
     own.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    forget_cached_tokens()
+
+
+#: Resolved tokens are remembered this long per process, so the API does not look the token up on every
+#: request. A revocation in this process takes effect at once; in other processes within this many seconds.
+TOKEN_CACHE_SECONDS = 2.0
+_token_cache: dict[str, tuple[float, User]] = {}
+
+
+def forget_cached_tokens() -> None:
+    _token_cache.clear()
 
 
 def user_for_token(raw: str) -> User:
+    digest = hash_token(raw)
+    cached = _token_cache.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        # A copy per request: the cached instance is shared between threads and must stay untouched.
+        return copy.copy(cached[1])
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None:
+        _token_cache.pop(digest, None)
         raise InvalidToken()
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(id=token.id).update(last_used_at=now)
-    return token.user
+        token.last_used_at = now
+    if len(_token_cache) > 10_000:
+        _token_cache.clear()
+    _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, token.user)
+    return copy.copy(token.user)

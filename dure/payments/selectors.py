@@ -90,6 +90,10 @@ AMPLE_ITEMS = 1000
 AMPLE_SECONDS = 5.0
 
 
+def forget_ample() -> None:
+    _ample_until.clear()
+
+
 def can_afford_next(*, project: Project) -> bool:
     """Nobody works unpaid: a fresh item is handed out only if the budget covers it and all work in flight.
 
@@ -103,7 +107,15 @@ def can_afford_next(*, project: Project) -> bool:
         return True
     from dure.work.models import Slot
 
-    available = balance(f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
+    # Locking the budget row makes concurrent dispatchers take turns here, so each one counts the leases the
+    # others committed (PostgreSQL; SQLite's IMMEDIATE transactions are serialised already). Only reached
+    # when the budget is not ample, so the common case takes no lock.
+    available = (
+        LedgerAccount.objects.select_for_update()
+        .filter(key=f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
+        .values_list("balance", flat=True)
+        .first()
+    ) or 0
     in_flight = Slot.objects.filter(project=project, state__in=_IN_FLIGHT).count()
     free = available - in_flight * cost
     if free >= cost * AMPLE_ITEMS:

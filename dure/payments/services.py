@@ -20,8 +20,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Sum
 from django.utils import timezone
 
 from dure.accounts.models import User
@@ -84,14 +84,34 @@ def account(
         key, fields = f"{kind}:o{organization_id}", {"organization_id": organization_id}
     else:  # taxes and money paid out are platform-wide
         key, fields = str(kind), {}
+    cached = _account_ids.get(key)
+    if cached is not None:
+        # Only committed accounts are remembered (below), and accounts are never deleted.
+        return LedgerAccount(pk=cached, kind=kind, key=key, **fields)
     found = LedgerAccount.objects.filter(key=key).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return LedgerAccount.objects.create(kind=kind, key=key, **fields)
-    except IntegrityError:  # made by a concurrent first use
-        return LedgerAccount.objects.get(key=key)
+    if found is None:
+        try:
+            with transaction.atomic():
+                found = LedgerAccount.objects.create(kind=kind, key=key, **fields)
+        except IntegrityError:  # made by a concurrent first use
+            found = LedgerAccount.objects.get(key=key)
+    pk = found.pk
+    transaction.on_commit(lambda: _account_ids.setdefault(key, pk))
+    return found
+
+
+#: account key → id, filled after commit: the hot path (an approval) then needs no account lookups
+_account_ids: dict[str, int] = {}
+
+
+def forget_accounts() -> None:
+    _account_ids.clear()
+
+
+def _field(name: str) -> Field[Any, Any]:
+    field = JournalEntry._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
 
 
 def post_entry(
@@ -124,31 +144,46 @@ def post_entry(
     merged = {pk: amount for pk, amount in merged.items() if amount}
     if not merged:
         return None, False
-    existing = JournalEntry.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                kind=kind,
-                idempotency_key=key,
-                project=project,
-                user_id=user.pk if user is not None else user_id,
-                actor=actor,
-                memo=memo[:300],
-                data=data or {},
-                created_at=at or timezone.now(),
-                reverses=reverses,
-            )
-            JournalLine.objects.bulk_create(
-                JournalLine(entry=entry, account_id=pk, amount=amount) for pk, amount in merged.items()
-            )
-            # Sorted, so two entries touching the same accounts always lock them in the same order.
-            for pk in sorted(merged):
-                LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + merged[pk])
-    except IntegrityError:
-        # The same event raced itself (two requests, a retried job): the first one wins, nobody is paid twice.
-        return JournalEntry.objects.get(idempotency_key=key), False
+    # One statement claims the idempotency key: a retry or a concurrent twin inserts nothing and gets the
+    # first entry back; no savepoint is needed, so a conflict never aborts the caller's transaction.
+    fields = JournalEntry._meta
+    values = {
+        "kind": str(kind),
+        "idempotency_key": key,
+        "project_id": project.pk if project is not None else None,
+        "user_id": user.pk if user is not None else user_id,
+        "actor_id": actor.pk if actor is not None else None,
+        "reverses_id": reverses.pk if reverses is not None else None,
+        "memo": memo[:300],
+        "data": data or {},
+        "created_at": at or timezone.now(),
+    }
+    params = [_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    table = connection.ops.quote_name(fields.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in values)  # attnames are the columns
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))}) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            params,
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return JournalEntry.objects.get(idempotency_key=key), False
+        entry = JournalEntry(id=row[0], **values)
+        entry._state.adding = False
+        JournalLine.objects.bulk_create(
+            JournalLine(entry_id=entry.pk, account_id=pk, amount=amount) for pk, amount in merged.items()
+        )
+        accounts_table = connection.ops.quote_name(LedgerAccount._meta.db_table)
+        # One statement for all the entry's accounts (they are few), rows visited in id order.
+        ordered = sorted(merged)
+        cases = " ".join("WHEN %s THEN %s" for _ in ordered)
+        cursor.execute(
+            f"UPDATE {accounts_table} SET balance = balance + CASE id {cases} END "
+            f"WHERE id IN ({', '.join(['%s'] * len(ordered))})",
+            [value for pk in ordered for value in (pk, merged[pk])] + ordered,
+        )
     return entry, True
 
 

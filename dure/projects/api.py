@@ -70,6 +70,10 @@ def update_project(request: HttpRequest, project_id: int, body: ProjectPatch) ->
     access.require(access.can_manage)
     changes = body.dict(exclude_unset=True, exclude_none=True)
     project = services.update_project(project=access.project, changes=changes)
+    if {"price_per_item", "review_price"} & set(changes):
+        from dure.payments.selectors import price_advice
+
+        project.warnings = price_advice(project=project)["warnings"]  # type: ignore[attr-defined]
     return _out(project, access.project_role or access.org_role)
 
 

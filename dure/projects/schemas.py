@@ -48,6 +48,8 @@ class ProjectOut(_ProjectFields):
     created_at: datetime
     updated_at: datetime
     your_role: str | None = None
+    #: e.g. a price below what pays the minimum wage at the measured speed (see /price-advice)
+    warnings: list[dict[str, Any]] = []
 
 
 class MemberIn(Schema):

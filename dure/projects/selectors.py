@@ -6,6 +6,8 @@ not exist for them (404, never 403, so existence does not leak).
 
 from __future__ import annotations
 
+import copy
+import time
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -61,8 +63,37 @@ def _with_roles(queryset: QuerySet[Project], user: User) -> QuerySet[Project]:
     )
 
 
+#: (user, project) → (expires, Access). The work loop asks for access on every request; roles and project
+#: settings change rarely. Saves in this process clear it at once (signals in apps.py); other processes see
+#: a change within this many seconds.
+ACCESS_CACHE_SECONDS = 2.0
+_access_cache: dict[tuple[int, int], tuple[float, Access]] = {}
+
+
+def forget_access() -> None:
+    _access_cache.clear()
+
+
 def project_access(*, user: User, project_id: int) -> Access:
-    """One query: the project with the caller's organization role and project role."""
+    """The project with the caller's organization role and project role (one query, then cached briefly)."""
+    key = (user.pk, project_id)
+    cached = _access_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        access = cached[1]
+        # A copy of the project per request: the cached one is shared between threads.
+        return Access(
+            project=copy.copy(access.project), org_role=access.org_role, project_role=access.project_role
+        )
+    access = _project_access(user=user, project_id=project_id)
+    if len(_access_cache) > 50_000:
+        _access_cache.clear()
+    _access_cache[key] = (time.monotonic() + ACCESS_CACHE_SECONDS, access)
+    return Access(
+        project=copy.copy(access.project), org_role=access.org_role, project_role=access.project_role
+    )
+
+
+def _project_access(*, user: User, project_id: int) -> Access:
     project = _with_roles(Project.objects.filter(pk=project_id), user).first()
     if project is None:
         raise ProjectNotFound()

@@ -16,7 +16,6 @@ from dure.core.errors import InvalidInput
 from dure.core.http import user_of
 from dure.projects.selectors import project_access
 from dure.work import selectors, services
-from dure.work.models import Slot
 from dure.work.schemas import (
     DecisionIn,
     DecisionOut,
@@ -141,8 +140,7 @@ def decide(request: HttpRequest, review_id: int, body: DecisionIn) -> dict[str, 
         comment=body.comment,
         region_comments=[c.model_dump(exclude_none=True) for c in body.region_comments],
     )
-    slot_state = Slot.objects.values_list("state", flat=True).get(pk=review.slot_id)
-    return {"review_id": review.pk, "decision": review.decision, "slot_state": slot_state}
+    return {"review_id": review.pk, "decision": review.decision, "slot_state": review.slot.state}
 
 
 @router.post("/reviews/{review_id}/release", response={204: None})

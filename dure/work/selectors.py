@@ -107,7 +107,12 @@ def slot_history(slot_id: int) -> list[dict[str, Any]]:
 
 
 def review_payload(review: Review) -> dict[str, Any]:
-    submission = Submission.objects.select_related("item").get(pk=review.submission_id)
+    cached = review._state.fields_cache.get("submission")
+    submission = (
+        cached
+        if cached is not None and "item" in cached._state.fields_cache
+        else Submission.objects.select_related("item").get(pk=review.submission_id)
+    )
     return {
         "id": review.pk,
         "project_id": review.project_id,

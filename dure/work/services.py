@@ -19,18 +19,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dure.accounts.models import User
-from dure.core.errors import Conflict
+from dure.core.errors import Conflict, InvalidInput
+from dure.core.fastsql import insert_row, update_rows
 from dure.payments.errors import BudgetExhausted
 from dure.payments.selectors import can_afford_next
 from dure.payments.services import record_approval, record_review
 from dure.projects.errors import ProjectNotOpen
 from dure.projects.models import Project, ProjectStatus
 from dure.projects.selectors import spec_of
-from dure.projects.spec import item_data_errors, validate_answer
+from dure.projects.spec import InterfaceSpec, item_data_errors, validate_answer
 from dure.quality.selectors import dispatch_profile
 from dure.quality.services import record_gold_result
 from dure.work.errors import (
@@ -235,30 +237,49 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
         if not rework and not can_afford_next(project=project):
             raise BudgetExhausted()
         expires_at = now + timedelta(seconds=project.lease_seconds)
-        assignment = Assignment.objects.create(
-            slot=slot,
-            item_id=slot.item_id,
-            project=project,
-            worker=worker,
-            rework_round=slot.rework_round if rework else 0,
-            started_at=now,
-            expires_at=expires_at,
-            last_heartbeat_at=now,
-        )
+        values = {
+            "slot_id": slot.pk,
+            "item_id": slot.item_id,
+            "project_id": project.pk,
+            "worker_id": worker.pk,
+            "state": AssignmentState.ACTIVE,
+            "rework_round": slot.rework_round if rework else 0,
+            "started_at": now,
+            "expires_at": expires_at,
+            "last_heartbeat_at": now,
+            "active_seconds": 0.0,
+            "ended_at": None,
+        }
+        assignment = _loaded(Assignment(id=insert_row(Assignment, values), **values))
         expected = SlotState.REJECTED if rework else SlotState.OPEN
-        updated = Slot.objects.filter(pk=slot.pk, state=expected).update(
-            state=SlotState.LEASED, worker=worker, assignment=assignment, expires_at=expires_at
-        )
+        updated = update_rows(
+            Slot,
+            {"state": SlotState.LEASED, "worker_id": worker.pk, "assignment_id": assignment.pk,
+             "expires_at": expires_at, "updated_at": now},
+            id=slot.pk, state=expected,
+        )  # fmt: skip
         if updated != 1:
             raise Conflict()  # unreachable under the locks above; refuse rather than hand out twice
-        Event.objects.create(
-            **_event_fields(
-                slot, worker, "leased", now, assignment=assignment.pk, rework_round=assignment.rework_round
-            )
+        _record_event(
+            slot, worker, "leased", now, assignment=assignment.pk, rework_round=assignment.rework_round
         )
         assignment.slot = slot
         assignment.item = slot.item
     return assignment
+
+
+def _loaded(instance: Any) -> Any:
+    """A model instance built from a row this code just wrote: the ORM treats it as loaded from the database."""
+    instance._state.adding = False
+    instance._state.db = "default"
+    return instance
+
+
+def _record_event(slot: Slot, actor: User | None, kind: str, at: datetime, **data: Any) -> None:
+    values = _event_fields(slot, actor, kind, at, **data)
+    values["actor_id"] = actor.pk if actor is not None else None
+    del values["actor"]
+    insert_row(Event, values, returning=False)
 
 
 def _event_fields(slot: Slot, actor: User | None, kind: str, at: datetime, **data: Any) -> dict[str, Any]:
@@ -300,6 +321,38 @@ def _counted_seconds(*, last: datetime, now: datetime, so_far: float, cap: int) 
     return min(so_far + min(gap, _conf("HEARTBEAT_MAX_GAP_SECONDS")), float(cap))
 
 
+def _check_uploads_belong(spec: InterfaceSpec, answer: dict[str, Any], assignment: Assignment) -> None:
+    """Uploaded files in an answer must be this worker's uploads for this slot (any round of it): a path
+    copied from someone else's answer is refused, so nobody is paid for another person's recording."""
+    references = [
+        (f"{output.name}[{index}].path", entry["path"])
+        for output in spec.outputs
+        if output.type == "file_upload"
+        for index, entry in enumerate(answer.get(output.name) or [])
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str)
+    ]
+    if not references:
+        return
+    own = {
+        str(pk)
+        for pk in Assignment.objects.filter(
+            slot_id=assignment.slot_id, worker_id=assignment.worker_id
+        ).values_list("id", flat=True)
+    }
+    errors = []
+    for where, path in references:
+        parts = path.split("/")
+        if not (
+            len(parts) >= 4
+            and parts[0] == "uploads"
+            and parts[1] == str(assignment.project_id)
+            and parts[2] in own
+        ):
+            errors.append({"path": where, "error": str(_("This file was not uploaded for this item."))})
+    if errors:
+        raise InvalidInput(_("The answer does not match the project's interface."), errors=errors)
+
+
 def heartbeat(*, worker: User, assignment_id: int, active: bool = True) -> Assignment:
     """Extends the lease; when the person is acting in a visible tab, adds the time since the last beat."""
     now = timezone.now()
@@ -327,7 +380,9 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
     with transaction.atomic():
         assignment = _own_assignment(worker, assignment_id)
         _check_live(assignment, now)
-        validate_answer(spec_of(assignment.project), answer, assignment.item.data)
+        spec = spec_of(assignment.project)
+        validate_answer(spec, answer, assignment.item.data)
+        _check_uploads_belong(spec, answer, assignment)
         assignment.active_seconds = _counted_seconds(
             last=assignment.last_heartbeat_at,
             now=now,
@@ -335,38 +390,44 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
             cap=assignment.project.max_active_seconds,
         )
         version = Submission.objects.filter(slot_id=assignment.slot_id).count() + 1
-        submission = Submission.objects.create(
-            slot_id=assignment.slot_id,
-            item_id=assignment.item_id,
-            project_id=assignment.project_id,
-            assignment=assignment,
-            worker=worker,
-            version=version,
-            answer=answer,
-            active_seconds=assignment.active_seconds,
-            created_at=now,
-        )
-        updated = Slot.objects.filter(
-            pk=assignment.slot_id, assignment=assignment, state=SlotState.LEASED
-        ).update(state=SlotState.SUBMITTED, submission=submission, queued_at=now, expires_at=None)
+        values = {
+            "slot_id": assignment.slot_id,
+            "item_id": assignment.item_id,
+            "project_id": assignment.project_id,
+            "assignment_id": assignment.pk,
+            "worker_id": worker.pk,
+            "version": version,
+            "answer": answer,
+            "active_seconds": assignment.active_seconds,
+            "state": SubmissionState.PENDING,
+            "created_at": now,
+        }
+        submission = _loaded(Submission(id=insert_row(Submission, values), **values))
+        updated = update_rows(
+            Slot,
+            {"state": SlotState.SUBMITTED, "submission_id": submission.pk, "queued_at": now,
+             "expires_at": None, "updated_at": now},
+            id=assignment.slot_id, assignment_id=assignment.pk, state=SlotState.LEASED,
+        )  # fmt: skip
         if updated != 1:
             raise LeaseExpired()
         assignment.state = AssignmentState.SUBMITTED
         assignment.ended_at = now
         assignment.last_heartbeat_at = now
-        assignment.save(update_fields=["state", "ended_at", "last_heartbeat_at", "active_seconds"])
-        Event.objects.create(
-            project_id=assignment.project_id,
-            item_id=assignment.item_id,
-            slot_id=assignment.slot_id,
-            actor=worker,
-            kind="submitted",
-            data={
-                "submission": submission.pk,
-                "version": version,
-                "active_seconds": round(assignment.active_seconds, 1),
-            },
-            created_at=now,
+        update_rows(
+            Assignment,
+            {"state": AssignmentState.SUBMITTED, "ended_at": now, "last_heartbeat_at": now,
+             "active_seconds": assignment.active_seconds},
+            id=assignment.pk,
+        )  # fmt: skip
+        _record_event(
+            Slot(id=assignment.slot_id, project_id=assignment.project_id, item_id=assignment.item_id),
+            worker,
+            "submitted",
+            now,
+            submission=submission.pk,
+            version=version,
+            active_seconds=round(assignment.active_seconds, 1),
         )
         record_gold_result(submission=submission, project=assignment.project)
     return submission
@@ -405,17 +466,18 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
     _maybe_sweep(project.pk)
     now = timezone.now()
     with transaction.atomic():
-        current = (
+        current = list(
             Review.objects.filter(
                 reviewer=reviewer, project=project, state=ReviewState.ACTIVE, expires_at__gt=now
-            )
-            .order_by("started_at")
-            .first()
+            ).order_by("started_at")[:MAX_ACTIVE_LEASES]
         )
-        if current is not None:
-            return current
+        if len(current) >= MAX_ACTIVE_LEASES:
+            # Like workers, a reviewer holds the submission on screen and one preloaded; asking again resumes.
+            return current[0]
         slot = (
-            Slot.objects.select_for_update(skip_locked=True)
+            # The submission and its item come along for the payload; only the slot row is locked.
+            Slot.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("submission__item")
             .filter(project=project, state=SlotState.SUBMITTED)
             .exclude(worker=reviewer)
             .order_by("queued_at", "id")
@@ -424,21 +486,38 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
         if slot is None:
             return None
         expires_at = now + timedelta(seconds=_conf("REVIEW_LEASE_SECONDS"))
-        review = Review.objects.create(
-            submission_id=slot.submission_id,  # type: ignore[misc]  # set whenever state is submitted
-            slot=slot,
-            project=project,
-            reviewer=reviewer,
-            started_at=now,
-            expires_at=expires_at,
-            last_heartbeat_at=now,
-        )
-        updated = Slot.objects.filter(pk=slot.pk, state=SlotState.SUBMITTED).update(
-            state=SlotState.IN_REVIEW, review=review, expires_at=expires_at
+        values: dict[str, Any] = {
+            "submission_id": slot.submission_id,
+            "slot_id": slot.pk,
+            "project_id": project.pk,
+            "reviewer_id": reviewer.pk,
+            "state": ReviewState.ACTIVE,
+            "decision": "",
+            "reasons": [],
+            "comment": "",
+            "region_comments": [],
+            "started_at": now,
+            "expires_at": expires_at,
+            "last_heartbeat_at": now,
+            "active_seconds": 0.0,
+            "decided_at": None,
+        }
+        review = _loaded(Review(id=insert_row(Review, values), **values))
+        updated = update_rows(
+            Slot,
+            {
+                "state": SlotState.IN_REVIEW,
+                "review_id": review.pk,
+                "expires_at": expires_at,
+                "updated_at": now,
+            },
+            id=slot.pk,
+            state=SlotState.SUBMITTED,
         )
         if updated != 1:
             raise Conflict()
-        Event.objects.create(**_event_fields(slot, reviewer, "review_started", now, review=review.pk))
+        _record_event(slot, reviewer, "review_started", now, review=review.pk)
+        review.submission = slot.submission  # set whenever the state is submitted
     return review
 
 
@@ -524,11 +603,14 @@ def decide(
             slot.state = SlotState.APPROVED
             slot.expires_at = None
             kind = "approved"
-            # Row-level increments (no key lock), so they never wait on dispatch's foreign-key checks.
-            Item.objects.filter(pk=slot.item_id).update(approved_count=F("approved_count") + 1)
-            Item.objects.filter(
-                pk=slot.item_id, approved_count__gte=project.overlap, state=ItemState.OPEN
-            ).update(state=ItemState.DONE, done_at=now)
+            # One row-level increment (no key lock, so it never waits on dispatch's foreign-key checks);
+            # the item is done when its last slot is approved.
+            done = Q(approved_count__gte=project.overlap - 1, state=ItemState.OPEN)
+            Item.objects.filter(pk=slot.item_id).update(
+                approved_count=F("approved_count") + 1,
+                state=Case(When(done, then=Value(ItemState.DONE)), default=F("state")),
+                done_at=Case(When(done, then=Value(now)), default=F("done_at")),
+            )
         else:
             submission.state = SubmissionState.REJECTED
             kind = "rejected"
@@ -565,7 +647,8 @@ def decide(
                 "updated_at",
             ]
         )
-        Event.objects.create(**_event_fields(slot, reviewer, kind, now, **event_data))
+        _record_event(slot, reviewer, kind, now, **event_data)
+    review.slot = slot  # the caller answers with the slot's new state without asking the database again
     return review
 
 

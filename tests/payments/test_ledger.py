@@ -314,3 +314,29 @@ def test_no_sequence_of_events_creates_or_loses_money(
 @pytest.fixture
 def django_settings_payout_minimum(settings):
     settings.DURE = {**settings.DURE, "PAYOUT_MINIMUM": 1_000}
+
+
+def test_setting_a_price_below_fair_pay_warns_the_manager(paid_project, people, api, settings):
+    settings.DURE = {**settings.DURE, "PRICE_ADVICE_MIN_ITEMS": 4}
+    add_items(project=paid_project, records=[{"text": f"t{i}"} for i in range(4)])
+    for seconds in [30, 40, 50, 60]:
+        _slow_item(paid_project, people["worker"], people["reviewer"], seconds=seconds)
+    manager = api("manager")
+    low = manager.patch(f"/projects/{paid_project.pk}", {"price_per_item": 120})
+    assert low.status_code == 200
+    assert low.json()["warnings"] == [
+        {"code": "price_below_fair_pay", "field": "price_per_item", "suggested": 160}
+    ]
+    fair = manager.patch(f"/projects/{paid_project.pk}", {"price_per_item": 200})
+    assert fair.json()["warnings"] == []
+
+
+def test_the_job_worker_settles_last_week_once(paid_project, people):
+    from dure.payments.jobs import settle_if_due
+    from dure.payments.models import Settlement
+
+    assert settle_if_due() is True
+    assert settle_if_due() is False
+    start, end = services.last_week()
+    assert Settlement.objects.filter(start=start, end=end).count() == 1
+    assert (end - start).days == 7 and start.weekday() == 0

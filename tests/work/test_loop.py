@@ -279,3 +279,16 @@ def test_paused_project_does_not_dispatch(project, api):
     response = next_item(api("worker"), project)
     assert response.status_code == 409
     assert response.json()["code"] == "project_not_open"
+
+
+def test_a_reviewer_holds_the_current_and_one_preloaded_submission(project, api, people):
+    items(project, 3)
+    worker, worker2, reviewer = api("worker"), api("worker2"), api("reviewer")
+    for client in (worker, worker2, worker):
+        assignment = next_item(client, project).json()["assignment"]
+        assert client.post(f"/assignments/{assignment['id']}/submit", {"answer": ANSWER}).status_code == 201
+    first = next_review(reviewer, project).json()["review"]["id"]
+    preloaded = next_review(reviewer, project).json()["review"]["id"]
+    assert preloaded != first
+    # A third ask (a reload) resumes the oldest instead of taking more.
+    assert next_review(reviewer, project).json()["review"]["id"] == first

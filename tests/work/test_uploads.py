@@ -211,3 +211,15 @@ def test_the_item_page_plays_an_uploaded_recording(collecting, api, people):
         .content.decode()
     )
     assert f'<audio controls preload="metadata" src="/media/{stored["path"]}">' in page
+
+
+def test_an_answer_cannot_claim_someone_elses_upload(collecting, api, people):
+    project, assignment = collecting
+    theirs = send(api, "worker", assignment.pk, "voice.wav", wav(2.0)).json()
+    other = services.lease_next_item(worker=people["worker2"], project=project)
+    with pytest.raises(services.InvalidInput) as refused:
+        services.submit(worker=people["worker2"], assignment_id=other.pk, answer={"recording": [theirs]})
+    assert refused.value.details["errors"][0]["path"] == "recording[0].path"
+    assert not Submission.objects.filter(worker=people["worker2"]).exists()
+    # the owner may use it
+    services.submit(worker=people["worker"], assignment_id=assignment.pk, answer={"recording": [theirs]})

@@ -1,15 +1,18 @@
-"""Runs the background job worker and, beside it, a sweep that reopens expired leases every few seconds."""
+"""Runs the background job worker and, beside it, a sweep that reopens expired leases every few seconds
+and settles last week's fair pay when it is due."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from dure.payments.jobs import settle_if_due
 from dure.quality.jobs import sweep_if_due as quality_sweep_if_due
 from dure.work.services import reclaim_expired
 
@@ -26,6 +29,7 @@ class Command(BaseCommand):
         stop = threading.Event()
 
         def sweep() -> None:
+            last_settlement_check = 0.0
             while not stop.wait(options["sweep_interval"]):
                 try:
                     changed = reclaim_expired()
@@ -33,6 +37,11 @@ class Command(BaseCommand):
                         logger.info("reopened %d expired slots", changed)
                     # Every few minutes: audit sampling and the platform's reviewer capacity.
                     quality_sweep_if_due()
+                    # Once an hour: settle last week's fair pay if nobody has (idempotent).
+                    if time.monotonic() - last_settlement_check > 3600:
+                        last_settlement_check = time.monotonic()
+                        if settle_if_due():
+                            logger.info("settled last week's fair pay")
                 except Exception:  # keep sweeping; a lost connection must not stop the loop
                     logger.exception("lease sweep failed")
                 finally:
