@@ -1,6 +1,6 @@
 """Counts queries per request and profiles N in-process cycles (no HTTP server): where a cycle's CPU goes.
 
-    rm -rf /tmp/dure-profile; DURE_VAR_DIR=/tmp/dure-profile .venv/bin/python bench/dispatch/profile_cycle.py [--cycles 300] [--profile]
+rm -rf /tmp/dure-profile; DURE_VAR_DIR=/tmp/dure-profile .venv/bin/python bench/dispatch/profile_cycle.py [--cycles 300] [--profile]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def main() -> None:
     project.save()
     deposit(project=project, amount=10_000_000, actor=crew.manager)
     people = crew
-    (worker, worker_token), (reviewer, reviewer_token) = people.workers[0], people.reviewers[0]
+    (_worker, worker_token), (_reviewer, reviewer_token) = people.workers[0], people.reviewers[0]
     w = Client(headers={"Authorization": f"Bearer {worker_token}"})
     r = Client(headers={"Authorization": f"Bearer {reviewer_token}"})
     base = "/api/v1"
@@ -58,7 +58,11 @@ def main() -> None:
         assert a.status_code == 200, a.content
         assignment = a.json()["assignment"]["id"]
         with CaptureQueriesContext(connection) as q:
-            s = w.post(f"{base}/assignments/{assignment}/submit", json.dumps({"answer": data.ANSWER}), content_type="application/json")
+            s = w.post(
+                f"{base}/assignments/{assignment}/submit",
+                json.dumps({"answer": data.ANSWER}),
+                content_type="application/json",
+            )
         steps.append(("submit", q))
         assert s.status_code == 201, s.content
         with CaptureQueriesContext(connection) as q:
@@ -66,7 +70,11 @@ def main() -> None:
         steps.append(("review", q))
         review = rv.json()["review"]["id"]
         with CaptureQueriesContext(connection) as q:
-            d = r.post(f"{base}/reviews/{review}/decision", json.dumps({"decision": "approve"}), content_type="application/json")
+            d = r.post(
+                f"{base}/reviews/{review}/decision",
+                json.dumps({"decision": "approve"}),
+                content_type="application/json",
+            )
         steps.append(("decision", q))
         assert d.status_code == 200, d.content
         if counts is not None:
@@ -76,7 +84,12 @@ def main() -> None:
     counts: dict[str, list[int]] = defaultdict(list)
     for _ in range(5):
         cycle(counts)
-    print("queries per request:", {k: v[-1] for k, v in counts.items()}, "total", sum(v[-1] for v in counts.values()))
+    print(
+        "queries per request:",
+        {k: v[-1] for k, v in counts.items()},
+        "total",
+        sum(v[-1] for v in counts.values()),
+    )
     if os.environ.get("SHOW_SQL"):
         with CaptureQueriesContext(connection) as q:
             cycle()
@@ -91,7 +104,9 @@ def main() -> None:
     if profiler:
         profiler.disable()
     cpu = time.process_time() - started
-    print(f"{(args.cycles - 5)} cycles, {cpu * 1000 / (args.cycles - 5):.1f} ms CPU per cycle (server side, in-process)")
+    print(
+        f"{(args.cycles - 5)} cycles, {cpu * 1000 / (args.cycles - 5):.1f} ms CPU per cycle (server side, in-process)"
+    )
     if profiler:
         pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(40)
 
