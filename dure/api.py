@@ -25,6 +25,7 @@ from dure.core.auth import API_AUTH
 from dure.core.errors import DureError, InvalidInput, PayloadTooLarge
 from dure.core.jsonsafe import storage_problem
 from dure.datasets.api import router as datasets_router
+from dure.notices.api import router as notices_router
 from dure.payments.api import router as payments_router
 from dure.projects.api import router as projects_router
 from dure.quality.api import router as quality_router
@@ -162,6 +163,7 @@ api.add_router("/", audit_router)
 api.add_router("/", webhooks_router)
 api.add_router("/", academy_router)
 api.add_router("/", quality_router)
+api.add_router("/", notices_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -210,6 +210,7 @@ from typing import Any  # noqa: E402
 
 INSTALLED_APPS += ["dure.audit", "dure.webhooks"]
 INSTALLED_APPS += ["dure.academy", "dure.quality"]
+INSTALLED_APPS += ["dure.notices"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "django.middleware.csp.ContentSecurityPolicyMiddleware")  # fmt: skip
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
@@ -288,3 +289,6 @@ LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
 if OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS += ["dure.accounts.sso.DureOIDCBackend"]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")  # type: ignore[index]
+
+# Notifications: the bell's unread count on every page.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("dure.notices.context.unread")  # type: ignore[index]

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("dure.datasets.urls")),
     path("", include("dure.academy.urls")),
     path("", include("dure.quality.urls")),
+    path("", include("dure.notices.urls")),
     path("", include("dure.web.urls")),
 ]

@@ -15,6 +15,7 @@ from dure.accounts.models import Role
 from dure.accounts.services import create_organization, issue_token, set_membership
 from dure.api import api as ninja_api
 from dure.datasets.models import DatasetJob
+from dure.notices.models import Notification
 from dure.projects.models import ProjectRole
 from dure.projects.services import create_project, set_project_member
 from dure.webhooks.models import Webhook
@@ -49,6 +50,8 @@ NO_OBJECT = {
     "POST /payout-batches": "operator only",
     "POST /settlements": "operator only",
     "GET /fair-pay": "the caller's own",
+    "GET /notifications": "the caller's own",
+    "POST /notifications/read-all": "the caller's own",
 }
 PAGES_WITHOUT_OBJECTS = {"login", "logout", "signup", "home", "tokens", "earnings", "statement_csv", "payouts",
                          "payout_action", "project_create", "builder_rows", "builder_preview", "guideline_preview",
@@ -84,6 +87,9 @@ def other(db: None) -> dict[str, Any]:
         organization=organization, url=f"https://example.com/{MARKER}", secret=MARKER, events=["ping"]
     )
     job = DatasetJob.objects.create(project=project, kind="export", format="jsonl", params={"note": MARKER})
+    notification = Notification.objects.create(
+        recipient=worker, kind="job_failed", key=MARKER, data={"project": MARKER}
+    )
     return {
         "organization_id": organization.pk,
         "project_id": project.pk,
@@ -94,6 +100,7 @@ def other(db: None) -> dict[str, Any]:
         "token_id": token.pk,
         "webhook_id": hook.pk,
         "job_id": job.pk,
+        "notification_id": notification.pk,
         # operator-only routes: any id; nobody in our organization is the operator
         "batch_id": 999_999,
         "payout_id": 999_999,
@@ -130,7 +137,7 @@ API_PARAMETER = r"\{([^}]+)\}"
 PAGE_PARAMETER = r"<([^>]+)>"
 #: every parameter name the ``other`` fixture fills
 CASES = {"organization_id", "project_id", "item_id", "assignment_id", "review_id", "user_id", "token_id",
-         "webhook_id", "job_id", "batch_id", "payout_id", "key", "token", "path", "action"}  # fmt: skip
+         "webhook_id", "job_id", "notification_id", "batch_id", "payout_id", "key", "token", "path", "action"}  # fmt: skip
 
 
 def _names(template: str, pattern: str) -> set[str]:

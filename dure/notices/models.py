@@ -1,0 +1,39 @@
+"""In-app notifications: what happened to a person, stored as a kind and its data, worded at display time."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    SUBMISSION_REJECTED = "submission_rejected", _("Submission rejected")
+    PAYOUT_PAID = "payout_paid", _("Payout paid")
+    PAYOUT_FAILED = "payout_failed", _("Payout failed")
+    REVIEWER_GRANTED = "reviewer_granted", _("Reviewer role granted")
+    REVIEWER_REMOVED = "reviewer_removed", _("Reviewer role removed")
+    EXAM_RESULT = "exam_result", _("Exam result")
+    CERTIFICATION_GAINED = "certification_gained", _("Certification gained")
+    JOB_FINISHED = "job_finished", _("Import or export finished")
+    JOB_FAILED = "job_failed", _("Import or export failed")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    #: the parameters the title and body are worded from, in the reader's language when shown
+    data = models.JSONField(default=dict)
+    link = models.CharField(max_length=300, blank=True, default="")
+    #: names the event, so a job that runs twice notifies once
+    key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="notification_recipient"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+        ]

@@ -1,0 +1,164 @@
+"""Writes for notifications. The event builders run in jobs, after the event's own transaction committed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dure.accounts.models import User
+from dure.notices.errors import NotificationNotFound
+from dure.notices.models import Kind, Notification
+
+
+def notify(*, recipient_id: int, kind: str, key: str, data: dict[str, Any], link: str = "") -> None:
+    """One notification per (recipient, key): a job that runs twice does not notify twice."""
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=recipient_id, kind=kind, key=key, data=data, link=link)],
+        ignore_conflicts=True,
+    )
+
+
+def mark_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise NotificationNotFound()
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- events, each from a committed object (see signals.py) -------------------------------------------------
+
+
+def rejection(review_id: int) -> None:
+    from dure.work.models import Review
+
+    review = Review.objects.select_related("submission", "project", "slot").filter(pk=review_id).first()
+    if review is None or review.decision != "reject":
+        return
+    slot = review.slot
+    reopened = slot.worker_id != review.submission.worker_id
+    notify(
+        recipient_id=review.submission.worker_id,
+        kind=Kind.SUBMISSION_REJECTED,
+        key=f"review:{review.pk}",
+        data={
+            "project": review.project.name,
+            "project_id": review.project_id,
+            "reasons": review.reasons,
+            "comment": review.comment,
+            "reopened": reopened,
+        },
+        link="" if reopened else f"/projects/{review.project_id}/work/",
+    )
+
+
+def payout(payout_id: int) -> None:
+    from dure.payments.models import Payout, PayoutState
+
+    found = Payout.objects.filter(pk=payout_id).first()
+    if found is None or found.state not in {PayoutState.PAID, PayoutState.FAILED}:
+        return
+    paid = found.state == PayoutState.PAID
+    notify(
+        recipient_id=found.user_id,
+        kind=Kind.PAYOUT_PAID if paid else Kind.PAYOUT_FAILED,
+        key=f"payout:{found.pk}:{found.state}",
+        data={"net": found.net, "reason": found.failure_reason},
+        link="/earnings/",
+    )
+
+
+def reviewer_grant(grant_id: int) -> None:
+    from dure.projects.models import Project
+    from dure.quality.models import ReviewerGrant
+
+    grant = ReviewerGrant.objects.filter(pk=grant_id).first()
+    if grant is None:
+        return
+    name = Project.objects.filter(pk=grant.project_id).values_list("name", flat=True).first() or ""
+    revoked = grant.revoked_at is not None
+    notify(
+        recipient_id=grant.user_id,
+        kind=Kind.REVIEWER_REMOVED if revoked else Kind.REVIEWER_GRANTED,
+        key=f"grant:{grant.pk}:{'revoked' if revoked else 'granted'}",
+        data={"project": name, "project_id": grant.project_id},
+        link=f"/projects/{grant.project_id}/" if revoked else f"/projects/{grant.project_id}/review/",
+    )
+
+
+def exam_result(attempt_id: int) -> None:
+    from dure.academy.models import AttemptState, ExamAttempt
+
+    attempt = ExamAttempt.objects.select_related("exam").filter(pk=attempt_id).first()
+    if attempt is None or attempt.state not in {AttemptState.PASSED, AttemptState.FAILED}:
+        return
+    notify(
+        recipient_id=attempt.user_id,
+        kind=Kind.EXAM_RESULT,
+        key=f"attempt:{attempt.pk}",
+        data={
+            "exam": str(attempt.exam),
+            "passed": attempt.state == AttemptState.PASSED,
+            "score": attempt.score,
+        },
+        link=f"/academy/exams/{attempt.exam_id}/",
+    )
+
+
+def certification(user_certification_id: int) -> None:
+    from dure.academy.models import UserCertification
+
+    held = UserCertification.objects.select_related("certification").filter(pk=user_certification_id).first()
+    if held is None:
+        return
+    notify(
+        recipient_id=held.user_id,
+        kind=Kind.CERTIFICATION_GAINED,
+        key=f"certification:{held.pk}",
+        data={"certification": str(held.certification)},
+        link="/profile/",
+    )
+
+
+def dataset_job(job_id: int) -> None:
+    from dure.datasets.models import DatasetJob, JobState
+
+    job = DatasetJob.objects.select_related("project").filter(pk=job_id).first()
+    if job is None or job.created_by_id is None or job.state not in {JobState.SUCCEEDED, JobState.FAILED}:
+        return
+    succeeded = job.state == JobState.SUCCEEDED
+    notify(
+        recipient_id=job.created_by_id,
+        kind=Kind.JOB_FINISHED if succeeded else Kind.JOB_FAILED,
+        key=f"dataset_job:{job.pk}:{job.state}",
+        data={
+            "project": job.project.name,
+            "job_kind": job.kind,
+            "format": job.format,
+            "error": job.error_message[:300],
+        },
+        link=f"/projects/{job.project_id}/datasets/",
+    )
+
+
+EVENTS = {
+    "rejection": rejection,
+    "payout": payout,
+    "reviewer_grant": reviewer_grant,
+    "exam_result": exam_result,
+    "certification": certification,
+    "dataset_job": dataset_job,
+}
+
+
+def handle(event: str, object_id: int) -> None:
+    with transaction.atomic():
+        EVENTS[event](object_id)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from dure.notices import views
+
+app_name = "notices"
+
+urlpatterns = [
+    path("notifications/", views.notifications, name="list"),
+    path("notifications/bell/", views.bell, name="bell"),
+    path("notifications/read-all/", views.read_all, name="read_all"),
+    path("notifications/<int:notification_id>/open/", views.open_notification, name="open"),
+]
