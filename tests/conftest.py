@@ -39,6 +39,9 @@ def _fresh_process_caches() -> None:
     forget_access()
     payment_selectors.forget_ample()
     payment_services.forget_accounts()
+    from dure.quality.selectors import forget_profiles
+
+    forget_profiles()
 
 
 class Api:
