@@ -3,8 +3,13 @@ rules, and the review-master exam. ``seed_academy`` is idempotent: it updates by
 
 from __future__ import annotations
 
+import math
+import struct
+import wave
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from dure.academy.models import Certification, Course, Exam, ExamQuestion, Lesson, PracticeItem
@@ -256,8 +261,59 @@ COURSES: list[dict[str, Any]] = [
 ]
 
 
+#: The practice pictures and sound, drawn to match the expected answers above (a car at 40,110 120x60 and a
+#: person at 220,60 40x110 in the street; the sign and receipt texts), written once under MEDIA_ROOT/demo.
+_MEDIA = {
+    "demo/street.svg": (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200" viewBox="0 0 320 200">'
+        '<rect width="320" height="200" fill="#dbeafe"/><rect y="150" width="320" height="50" fill="#6b7280"/>'
+        '<path d="M40 170 v-35 l18 -25 h70 l32 25 v35 z" fill="#ef4444"/>'
+        '<circle cx="70" cy="168" r="9" fill="#111"/><circle cx="132" cy="168" r="9" fill="#111"/>'
+        '<circle cx="240" cy="72" r="12" fill="#f2c6a0"/><rect x="226" y="84" width="28" height="56" rx="8" '
+        'fill="#2563eb"/><rect x="228" y="140" width="9" height="30" fill="#1f2937"/>'
+        '<rect x="243" y="140" width="9" height="30" fill="#1f2937"/></svg>'
+    ),
+    "demo/sign.svg": (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100" viewBox="0 0 300 100">'
+        '<rect width="300" height="100" rx="8" fill="#14532d"/><text x="150" y="45" font-size="26" '
+        'text-anchor="middle" fill="#fff" font-family="sans-serif">서울역</text><text x="150" y="80" '
+        'font-size="20" text-anchor="middle" fill="#fff" font-family="sans-serif">SEOUL STATION</text></svg>'
+    ),
+    "demo/receipt.svg": (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100" viewBox="0 0 300 100">'
+        '<rect width="300" height="100" fill="#fffdf5" stroke="#d4d4d4"/><text x="16" y="40" font-size="20" '
+        'font-family="monospace" fill="#111">아메리카노 4,500원</text><text x="16" y="76" font-size="16" '
+        'font-family="monospace" fill="#555">카드 승인 · CARD</text></svg>'
+    ),
+}
+
+
+def _write_media() -> None:
+    root = Path(settings.MEDIA_ROOT)
+    for relative, svg in _MEDIA.items():
+        path = root / relative
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(svg, encoding="utf-8")
+    tone = root / "demo/tone.wav"
+    if not tone.exists():
+        tone.parent.mkdir(parents=True, exist_ok=True)
+        rate = 8000
+        with wave.open(str(tone), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(
+                b"".join(
+                    struct.pack("<h", int(6000 * math.sin(2 * math.pi * 220 * i / rate)))
+                    for i in range(rate * 2)
+                )
+            )
+
+
 def seed_academy() -> dict[str, int]:
     """Creates or refreshes the demo courses; returns how many courses and exams exist afterwards."""
+    _write_media()
     with transaction.atomic():
         for order, spec in enumerate(COURSES):
             slug, name, description = spec["certification"]
