@@ -292,3 +292,35 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_pr
 
 # Notifications: the bell's unread count on every page.
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("dure.notices.context.unread")  # type: ignore[index]
+
+# Email (notifications): DURE_EMAIL_URL=smtp://user:password@host:587?tls=1 (or smtps://… for SSL), or
+# DURE_SMTP_HOST/DURE_SMTP_PORT/DURE_SMTP_USER/DURE_SMTP_PASSWORD/DURE_SMTP_TLS; without either, mail is
+# written to the console (development).
+from urllib.parse import unquote, urlsplit  # noqa: E402
+
+DEFAULT_FROM_EMAIL = os.environ.get("DURE_EMAIL_FROM", "Dure <noreply@localhost>")
+_email_url = urlsplit(os.environ.get("DURE_EMAIL_URL", ""))
+if _email_url.scheme in {"smtp", "smtps"}:
+    _smtp: dict[str, Any] = {
+        "host": _email_url.hostname or "localhost",
+        "port": _email_url.port or (465 if _email_url.scheme == "smtps" else 25),
+        "username": unquote(_email_url.username or ""),
+        "password": unquote(_email_url.password or ""),
+        "use_ssl": _email_url.scheme == "smtps",
+        "use_tls": "tls=1" in _email_url.query,
+    }
+elif os.environ.get("DURE_SMTP_HOST"):
+    _smtp = {
+        "host": os.environ["DURE_SMTP_HOST"],
+        "port": int(os.environ.get("DURE_SMTP_PORT", 25)),
+        "username": os.environ.get("DURE_SMTP_USER", ""),
+        "password": os.environ.get("DURE_SMTP_PASSWORD", ""),
+        "use_tls": _flag("DURE_SMTP_TLS"),
+    }
+else:
+    _smtp = {}
+MAILERS = {
+    "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {**_smtp, "timeout": 10}}
+    if _smtp
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+}

@@ -30,6 +30,8 @@ class Notification(models.Model):
     key = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    #: when it went out by email (alone or in a digest); null while it waits or when mail is off
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")]
@@ -37,3 +39,18 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-id"], name="notification_recipient"),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
         ]
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("At once")
+    DIGEST = "digest", _("Once a day")
+    OFF = "off", _("Never")
+
+
+class EmailPreference(models.Model):
+    """Absent means the defaults: every kind, at once."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
+    #: the kinds the person does not want by email
+    muted = models.JSONField(default=list, blank=True)

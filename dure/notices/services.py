@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dure.accounts.models import User
 from dure.notices.errors import NotificationNotFound
-from dure.notices.models import Kind, Notification
+from dure.notices.models import EmailMode, EmailPreference, Kind, Notification
 
 
 def notify(*, recipient_id: int, kind: str, key: str, data: dict[str, Any], link: str = "") -> None:
     """One notification per (recipient, key): a job that runs twice does not notify twice."""
-    Notification.objects.bulk_create(
-        [Notification(recipient_id=recipient_id, kind=kind, key=key, data=data, link=link)],
-        ignore_conflicts=True,
-    )
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient_id=recipient_id, kind=kind, key=key, data=data, link=link
+            )
+    except IntegrityError:
+        return
+    from dure.notices import mail
+
+    if mail.wanted(notification) == EmailMode.IMMEDIATE:
+        from dure.notices.jobs import send_email
+
+        transaction.on_commit(lambda: send_email.enqueue(notification.pk))
 
 
 def mark_read(*, user: User, notification_id: int) -> Notification:
@@ -28,6 +37,10 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def set_email_preference(*, user: User, mode: str, muted: list[str]) -> None:
+    EmailPreference.objects.update_or_create(user=user, defaults={"mode": mode, "muted": sorted(set(muted))})
 
 
 def mark_all_read(*, user: User) -> int:

@@ -9,4 +9,6 @@ urlpatterns = [
     path("notifications/bell/", views.bell, name="bell"),
     path("notifications/read-all/", views.read_all, name="read_all"),
     path("notifications/<int:notification_id>/open/", views.open_notification, name="open"),
+    path("notifications/email/", views.email_settings, name="email_settings"),
+    path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]
