@@ -3,46 +3,18 @@ project that required the certification hands them an item."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from dure.academy.models import ExamAttempt
 from dure.academy.services import set_requirements
 from dure.work.services import add_items
 from tests.academy.factories import make_academy
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = shutil.which("chromium")
-SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_new_worker_learns_fails_passes_and_gets_the_project(browser, live_server, project, people):

@@ -7,13 +7,12 @@ import pytest
 from dure.payments import services
 from dure.payments.models import Payout, PayoutState
 from dure.work.services import add_items, decide, lease_next_item, lease_next_review, submit
-from tests.conftest import PASSWORD
-from tests.web.test_browser import SCREENSHOTS, browser  # noqa: F401 (the fixture)
+from tests.conftest import PASSWORD, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_worker_requests_a_payout_in_the_browser(browser, live_server, make_project, people):  # noqa: F811
+def test_a_worker_requests_a_payout_in_the_browser(browser, live_server, make_project, people):
     project = make_project(name="영수증 OCR", price_per_item=4_000, review_price=300)
     services.deposit(project=project, amount=1_000_000, actor=people["manager"])
     add_items(project=project, records=[{"text": f"영수증 {i}"} for i in range(5)])
@@ -31,7 +30,7 @@ def test_a_worker_requests_a_payout_in_the_browser(browser, live_server, make_pr
     page.get_by_role("button", name="로그인").click()
     page.wait_for_url(f"{live_server.url}/")
 
-    page.get_by_role("link", name="수익").click()
+    page.get_by_role("link", name="수익", exact=True).click()
     assert page.get_by_test_id("available").inner_text() == "20,000원"
     assert page.get_by_role("button", name="지급 신청").count() == 0  # no bank account yet
 

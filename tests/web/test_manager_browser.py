@@ -12,14 +12,13 @@ from dure.projects.models import Project, ProjectRole
 from dure.projects.services import set_project_member
 from dure.work import services
 from dure.work.models import Item
-from tests.conftest import PASSWORD
-from tests.web.test_browser import SCREENSHOTS, browser  # noqa: F401 - the fixture
+from tests.conftest import PASSWORD, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_manager_builds_a_project_uploads_items_opens_it_and_sees_the_dashboard(
-    browser,  # noqa: F811
+    browser,
     live_server,
     people,
     tmp_path,

@@ -23,8 +23,7 @@ from django.utils import timezone
 from dure.projects.models import Project
 from dure.work.models import Assignment, Slot
 from dure.work.services import add_items
-from tests.conftest import PASSWORD
-from tests.web.test_browser import SCREENSHOTS, browser  # noqa: F401  (the browser fixture)
+from tests.conftest import PASSWORD, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -380,7 +379,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_label_reject_rework_approve(browser, live_server, make_project, people, case: Case) -> None:  # noqa: F811
+def test_label_reject_rework_approve(browser, live_server, make_project, people, case: Case) -> None:
     project: Project = make_project(name=f"Workspace {case.name}", spec=case.spec)
     add_items(project=project, records=[{"external_id": "one", "data": case.data()}])
 
@@ -440,7 +439,7 @@ def test_label_reject_rework_approve(browser, live_server, make_project, people,
     reviewer.context.close()
 
 
-def test_missing_answer_and_server_errors_keep_the_draft(browser, live_server, make_project, people):  # noqa: F811
+def test_missing_answer_and_server_errors_keep_the_draft(browser, live_server, make_project, people):
     spec = {
         "inputs": [{"name": "text", "type": "text"}],
         "outputs": [
@@ -479,7 +478,7 @@ def test_missing_answer_and_server_errors_keep_the_draft(browser, live_server, m
     page.context.close()
 
 
-def test_expired_lease_says_so_and_offers_the_next_item(browser, live_server, make_project, people):  # noqa: F811
+def test_expired_lease_says_so_and_offers_the_next_item(browser, live_server, make_project, people):
     project = make_project(name="Expiry", spec={
         "inputs": [{"name": "text", "type": "text"}],
         "outputs": [{"name": "note", "type": "text", "label": "Note"}],
@@ -507,7 +506,7 @@ def test_expired_lease_says_so_and_offers_the_next_item(browser, live_server, ma
     page.context.close()
 
 
-def test_collection_upload_or_a_clear_message(browser, live_server, make_project, people, tmp_path):  # noqa: F811
+def test_collection_upload_or_a_clear_message(browser, live_server, make_project, people, tmp_path):
     project = make_project(name="Voices", spec={
         "inputs": [{"name": "prompt", "type": "prompt"}],
         "outputs": [{"name": "recording", "type": "file_upload", "accept": ["audio/*"], "max_bytes": 2_000_000}],
@@ -532,7 +531,7 @@ def test_collection_upload_or_a_clear_message(browser, live_server, make_project
     page.context.close()
 
 
-def test_submit_to_next_item_time_with_preloading(browser, live_server, make_project, people):  # noqa: F811
+def test_submit_to_next_item_time_with_preloading(browser, live_server, make_project, people):
     project = make_project(name="Speed", spec={
         "inputs": [{"name": "text", "type": "text"}],
         "outputs": [{"name": "label", "type": "single_choice", "options": ["pos", "neg"]}],
