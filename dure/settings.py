@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI from its own static files instead of a CDN
     "django_rq",
     "dure.core",
     "dure.accounts",
