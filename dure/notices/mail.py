@@ -133,3 +133,17 @@ def send_digests() -> int:
 
 def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=30 * 2**attempt)
+
+
+#: the local hour after which the day's digest goes out
+DIGEST_HOUR = 8
+
+
+def digests_if_due() -> int:
+    """Called from the worker's sweep: once per local day, after DIGEST_HOUR, whichever worker comes first."""
+    from django.core.cache import cache
+
+    now = timezone.localtime()
+    if now.hour < DIGEST_HOUR or not cache.add(f"notices:digest:{now.date()}", 1, timeout=2 * 86400):
+        return 0
+    return send_digests()

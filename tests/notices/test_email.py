@@ -148,3 +148,23 @@ def test_a_refused_send_is_retried(project, people, inbox, django_capture_on_com
 def test_no_address_no_mail(project, people, inbox, django_capture_on_commit_callbacks):
     _reject(project, people, django_capture_on_commit_callbacks)
     assert inbox.messages == [] and Notification.objects.get().emailed_at is None
+
+
+def test_the_digest_goes_out_once_a_day_after_the_hour(project, people, inbox, monkeypatch):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from dure.notices import services
+
+    _with_email(people["worker"], "worker@example.com", "en")
+    services.set_email_preference(user=people["worker"], mode="digest", muted=[])
+    services.notify(recipient_id=people["worker"].pk, kind="payout_paid", key="p1", data={"net": 1000})
+    early = timezone.make_aware(datetime(2026, 11, 30, mail.DIGEST_HOUR - 1, 30))
+    late = early.replace(hour=mail.DIGEST_HOUR + 1)
+    monkeypatch.setattr(timezone, "localtime", lambda *args: early)
+    assert mail.digests_if_due() == 0
+    monkeypatch.setattr(timezone, "localtime", lambda *args: late)
+    assert mail.digests_if_due() == 1
+    services.notify(recipient_id=people["worker"].pk, kind="payout_paid", key="p2", data={"net": 2000})
+    assert mail.digests_if_due() == 0 and len(inbox.messages) == 1
