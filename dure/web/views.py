@@ -24,7 +24,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save(commit=False)
         user.locale = (get_language() or "ko")[:2]
         user.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])  # the password backend
         return redirect("web:home")
     return render(request, "web/signup.html", {"form": form})
 
