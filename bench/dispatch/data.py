@@ -91,11 +91,26 @@ def people(*, workers: int, reviewers: int) -> People:
     )
 
 
-def project(*, crew: People, name: str, items: int, workers: int, reviewers: int) -> Project:
-    """An open project with ``items`` items, the first ``workers`` workers and ``reviewers`` reviewers."""
+def project(*, crew: People, name: str, items: int, workers: int, reviewers: int, price: int = 0) -> Project:
+    """An open project with ``items`` items, the first ``workers`` workers and ``reviewers`` reviewers.
+
+    With a ``price`` (and a review price of a tenth of it) the project gets a budget for every item, so each
+    cycle also pays into the ledger and dispatch checks the budget, as in real use.
+    """
     created = create_project(
-        organization=crew.organization, actor=crew.manager, name=name, spec=SPEC, lease_seconds=3600
+        organization=crew.organization,
+        actor=crew.manager,
+        name=name,
+        spec=SPEC,
+        lease_seconds=3600,
+        price_per_item=price,
+        review_price=price // 10,
     )
+    if price:
+        from dure.payments.selectors import unit_cost
+        from dure.payments.services import deposit
+
+        deposit(project=created, amount=unit_cost(created) * items * 2, actor=crew.manager)
     ProjectMember.objects.bulk_create(
         [ProjectMember(project=created, user=u, role=ProjectRole.WORKER) for u, _ in crew.workers[:workers]]
         + [

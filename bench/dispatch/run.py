@@ -47,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--var-dir", default=None, help="default /tmp/dure-bench-<db>")
     parser.add_argument("--concurrency", default="1,16,64,256", help="closed-loop worker counts; '' skips")
     parser.add_argument("--items", type=int, default=1000, help="items per closed-loop project")
+    parser.add_argument(
+        "--price",
+        type=int,
+        default=0,
+        help="item price in won (0: unpaid; >0: ledger writes and budget checks)",
+    )
     parser.add_argument("--duration", type=float, default=30, help="seconds per closed-loop run (at most)")
     parser.add_argument("--open-workers", type=int, default=1000, help="open-loop workers; 0 skips")
     parser.add_argument("--open-reviewers", type=int, default=8)
@@ -325,7 +331,12 @@ def scenario(
     started = time.perf_counter()
     idle_before = wait_quiet(wait) if wait else idle_percent()
     project = data.project(
-        crew=crew, name=f"{kind} {workers}w {items}i", items=items, workers=workers, reviewers=reviewers
+        crew=crew,
+        name=f"{kind} {workers}w {items}i",
+        items=items,
+        workers=workers,
+        reviewers=reviewers,
+        price=PRICE,
     )
     setup_seconds = time.perf_counter() - started
     connections.close_all()  # the server gets the database to itself while the load runs
@@ -390,8 +401,14 @@ def line(r: dict[str, Any]) -> str:
     )
 
 
+#: item price of the benchmark projects (``--price``)
+PRICE = 0
+
+
 def main(argv: list[str] | None = None) -> None:
+    global PRICE
     args = parse_args(argv)
+    PRICE = args.price
     env = prepare_environment(args)
     # The tree this file is in, not whatever the virtualenv's editable install points at.
     sys.path[:0] = [str(HERE), str(ROOT)]
