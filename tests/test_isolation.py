@@ -18,7 +18,7 @@ from dure.accounts.models import Role
 from dure.accounts.services import create_organization, issue_token, set_membership
 from dure.api import api as ninja_api
 from dure.datasets.models import DatasetJob
-from dure.notices.models import Notification
+from dure.notices.models import Announcement, Notification, Question
 from dure.projects.models import ProjectRole
 from dure.projects.services import create_project, set_project_member
 from dure.quality.models import Appeal, Audit, Pause
@@ -120,6 +120,8 @@ def other(db: None) -> dict[str, Any]:
     notification = Notification.objects.create(
         recipient=worker, kind="job_failed", key=MARKER, data={"project": MARKER}
     )
+    announcement = Announcement.objects.create(project=project, author=owner, title=MARKER, body=MARKER)
+    question = Question.objects.create(project=project, asker=worker, text=MARKER)
     return {
         "organization_id": organization.pk,
         "slug": exam.course.slug if getattr(exam, "course", None) else "boxes",
@@ -138,6 +140,8 @@ def other(db: None) -> dict[str, Any]:
         "webhook_id": hook.pk,
         "job_id": job.pk,
         "notification_id": notification.pk,
+        "announcement_id": announcement.pk,
+        "question_id": question.pk,
         # operator-only routes: any id; nobody in our organization is the operator
         "batch_id": 999_999,
         "payout_id": 999_999,
@@ -174,7 +178,8 @@ API_PARAMETER = r"\{([^}]+)\}"
 PAGE_PARAMETER = r"<([^>]+)>"
 #: every parameter name the ``other`` fixture fills
 CASES = SHARED_CATALOGUE | {"attempt_id", "pause_id", "appeal_id", "audit_id", "organization_id", "project_id", "item_id", "assignment_id", "review_id", "user_id", "token_id",
-         "webhook_id", "job_id", "notification_id", "batch_id", "payout_id", "key", "token", "path", "action"}  # fmt: skip
+         "webhook_id", "job_id", "notification_id", "announcement_id", "question_id", "batch_id", "payout_id",
+         "key", "token", "path", "action"}  # fmt: skip
 
 
 def _names(template: str, pattern: str) -> set[str]:

@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
+from dure.accounts.models import User
 from dure.core.http import user_of
 from dure.notices import selectors, services
-from dure.notices.models import Notification
-from dure.notices.schemas import NotificationList, NotificationOut, ReadAllOut
+from dure.notices.models import Notification, Question
+from dure.notices.schemas import (
+    AnnouncementIn,
+    AnnouncementOut,
+    AnswerIn,
+    FaqIn,
+    NotificationList,
+    NotificationOut,
+    QuestionIn,
+    QuestionOut,
+    ReadAllOut,
+)
+from dure.projects.selectors import Access, project_access
 
 router = Router(tags=["notifications"])
 PAGE = 50
@@ -60,3 +72,92 @@ def read_all(request: HttpRequest) -> dict[str, int]:
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)
 def read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
     return shaped(services.mark_read(user=user_of(request), notification_id=notification_id))
+
+
+# --- announcements and guideline questions ----------------------------------------------------------------
+
+
+def _access(request: HttpRequest, project_id: int) -> tuple[User, Access]:
+    user = user_of(request)
+    access = project_access(user=user, project_id=project_id)
+    access.require(access.can_work or access.can_view_progress)
+    return user, access
+
+
+def shaped_question(question: Question, user: User) -> dict[str, Any]:
+    return {
+        "id": question.pk,
+        "text": question.text,
+        "item_id": question.item_id,
+        "mine": question.asker_id == user.pk,
+        "in_faq": question.in_faq,
+        "created_at": question.created_at,
+        "answers": [
+            {"id": a.pk, "text": a.text, "created_at": a.created_at}
+            for a in sorted(question.answers.all(), key=lambda a: a.pk)
+        ],
+    }
+
+
+@router.get("/projects/{project_id}/announcements", response=list[AnnouncementOut])
+def list_announcements(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
+    user, _unused = _access(request, project_id)
+    return selectors.announcements(user=user, project_id=project_id)
+
+
+@router.post("/projects/{project_id}/announcements", response={201: AnnouncementOut})
+def create_announcement(request: HttpRequest, project_id: int, body: AnnouncementIn) -> Status:
+    user, access = _access(request, project_id)
+    access.require(access.can_manage)
+    made = services.announce(actor=user, project=access.project, title=body.title, body=body.body)
+    return Status(
+        201,
+        {"id": made.pk, "title": made.title, "body": made.body, "created_at": made.created_at, "read": False},
+    )
+
+
+@router.post("/projects/{project_id}/announcements/{announcement_id}/read", response={204: None})
+def read_announcement(request: HttpRequest, project_id: int, announcement_id: int) -> Status:
+    user, access = _access(request, project_id)
+    services.mark_announcement_read(user=user, project=access.project, announcement_id=announcement_id)
+    return Status(204, None)
+
+
+@router.get("/projects/{project_id}/questions", response=list[QuestionOut])
+def list_questions(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
+    user, access = _access(request, project_id)
+    found = selectors.questions(user=user, project_id=project_id, everyone=access.can_review)[:200]
+    return [shaped_question(q, user) for q in found]
+
+
+@router.get("/projects/{project_id}/faq", response=list[QuestionOut])
+def list_faq(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
+    user, _unused = _access(request, project_id)
+    return [shaped_question(q, user) for q in selectors.faq(project_id=project_id)]
+
+
+@router.post("/projects/{project_id}/questions", response={201: QuestionOut})
+def ask_question(request: HttpRequest, project_id: int, body: QuestionIn) -> Status:
+    user, access = _access(request, project_id)
+    access.require(access.can_work)
+    asked = services.ask(asker=user, project=access.project, text=body.text, item_id=body.item_id)
+    return Status(201, shaped_question(asked, user))
+
+
+@router.post("/projects/{project_id}/questions/{question_id}/answers", response={201: QuestionOut})
+def answer_question(request: HttpRequest, project_id: int, question_id: int, body: AnswerIn) -> Status:
+    user, access = _access(request, project_id)
+    access.require(access.can_review)
+    question = selectors.question(project_id=project_id, question_id=question_id)
+    services.answer(author=user, question=question, text=body.text, promote=body.promote)
+    return Status(
+        201, shaped_question(selectors.question(project_id=project_id, question_id=question_id), user)
+    )
+
+
+@router.post("/projects/{project_id}/questions/{question_id}/faq", response=QuestionOut)
+def set_faq(request: HttpRequest, project_id: int, question_id: int, body: FaqIn) -> dict[str, Any]:
+    user, access = _access(request, project_id)
+    access.require(access.can_review)
+    question = selectors.question(project_id=project_id, question_id=question_id)
+    return shaped_question(services.set_in_faq(question=question, in_faq=body.in_faq), user)

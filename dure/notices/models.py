@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     CERTIFICATION_GAINED = "certification_gained", _("Certification gained")
     JOB_FINISHED = "job_finished", _("Import or export finished")
     JOB_FAILED = "job_failed", _("Import or export failed")
+    QUESTION_ANSWERED = "question_answered", _("Question answered")
 
 
 class Notification(models.Model):
@@ -54,3 +55,53 @@ class EmailPreference(models.Model):
     mode = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
     #: the kinds the person does not want by email
     muted = models.JSONField(default=list, blank=True)
+
+
+class Announcement(models.Model):
+    """A manager's message to a project's people, pinned on the project page and the workspace until read."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-id"], name="announcement_project")]
+
+
+class AnnouncementRead(models.Model):
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "user"], name="announcement_read_once")
+        ]
+
+
+class Question(models.Model):
+    """A worker's question about a project's guideline, optionally about one item."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    asker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey("work.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("question"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: shown in the project's FAQ beside the guideline, with its promoted answers
+    in_faq = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-id"], name="question_project")]
+
+
+class Answer(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("answer"))
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class NotificationOut(Schema):
@@ -25,3 +25,47 @@ class NotificationList(Schema):
 
 class ReadAllOut(Schema):
     marked: int
+
+
+class AnnouncementIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(default="", max_length=20_000)
+
+
+class AnnouncementOut(Schema):
+    id: int
+    title: str
+    body: str
+    created_at: datetime
+    read: bool
+
+
+class QuestionIn(Schema):
+    text: str = Field(min_length=1, max_length=5_000)
+    item_id: int | None = None
+
+
+class AnswerIn(Schema):
+    text: str = Field(min_length=1, max_length=10_000)
+    #: also put the question and its answers into the FAQ beside the guideline
+    promote: bool = False
+
+
+class FaqIn(Schema):
+    in_faq: bool
+
+
+class AnswerOut(Schema):
+    id: int
+    text: str
+    created_at: datetime
+
+
+class QuestionOut(Schema):
+    id: int
+    text: str
+    item_id: int | None
+    mine: bool
+    in_faq: bool
+    created_at: datetime
+    answers: list[AnswerOut]

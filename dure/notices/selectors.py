@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dure.accounts.models import User
-from dure.notices.models import Kind, Notification
+from dure.notices.errors import QuestionNotFound
+from dure.notices.models import Announcement, AnnouncementRead, Kind, Notification, Question
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
@@ -68,4 +69,45 @@ def wording(kind: str, data: dict[str, Any]) -> Wording:
             _("%(job)s of %(project)s (%(format)s) failed") % {**data, "job": _job_kind(data)},
             str(data.get("error") or ""),
         )
+    if kind == Kind.QUESTION_ANSWERED:
+        return Wording(_("Your question in %(project)s was answered") % data, "")
     return Wording(str(kind), "")
+
+
+def unread_announcements(*, user: User, project_id: int) -> list[Announcement]:
+    return list(
+        Announcement.objects.filter(project_id=project_id).exclude(reads__user=user).order_by("-id")[:5]
+    )
+
+
+def announcements(*, user: User, project_id: int) -> list[dict[str, Any]]:
+    read = set(
+        AnnouncementRead.objects.filter(user=user, announcement__project_id=project_id).values_list(
+            "announcement_id", flat=True
+        )
+    )
+    return [
+        {"id": a.pk, "title": a.title, "body": a.body, "created_at": a.created_at, "read": a.pk in read}
+        for a in Announcement.objects.filter(project_id=project_id).order_by("-id")[:100]
+    ]
+
+
+def questions(*, user: User, project_id: int, everyone: bool) -> QuerySet[Question]:
+    """Those who answer see every question; a worker sees their own and the FAQ."""
+    found = Question.objects.filter(project_id=project_id)
+    if not everyone:
+        found = found.filter(Q(asker=user) | Q(in_faq=True))
+    return found.prefetch_related("answers").order_by("-id")
+
+
+def faq(*, project_id: int) -> QuerySet[Question]:
+    return (
+        Question.objects.filter(project_id=project_id, in_faq=True).prefetch_related("answers").order_by("id")
+    )
+
+
+def question(*, project_id: int, question_id: int) -> Question:
+    found = Question.objects.filter(pk=question_id, project_id=project_id).select_related("project").first()
+    if found is None:
+        raise QuestionNotFound()
+    return found

@@ -8,8 +8,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dure.accounts.models import User
-from dure.notices.errors import NotificationNotFound
-from dure.notices.models import EmailMode, EmailPreference, Kind, Notification
+from dure.notices.errors import AnnouncementNotFound, ItemNotInProject, NotificationNotFound
+from dure.notices.models import (
+    Announcement,
+    AnnouncementRead,
+    Answer,
+    EmailMode,
+    EmailPreference,
+    Kind,
+    Notification,
+    Question,
+)
+from dure.projects.models import Project
 
 
 def notify(*, recipient_id: int, kind: str, key: str, data: dict[str, Any], link: str = "") -> None:
@@ -175,3 +185,52 @@ EVENTS = {
 def handle(event: str, object_id: int) -> None:
     with transaction.atomic():
         EVENTS[event](object_id)
+
+
+# --- announcements and guideline questions ----------------------------------------------------------------
+
+
+def announce(*, actor: User, project: Project, title: str, body: str) -> Announcement:
+    return Announcement.objects.create(project=project, author=actor, title=title.strip(), body=body.strip())
+
+
+def mark_announcement_read(*, user: User, project: Project, announcement_id: int) -> None:
+    announcement = Announcement.objects.filter(pk=announcement_id, project=project).first()
+    if announcement is None:
+        raise AnnouncementNotFound()
+    AnnouncementRead.objects.get_or_create(announcement=announcement, user=user)
+
+
+def ask(*, asker: User, project: Project, text: str, item_id: int | None = None) -> Question:
+    if item_id is not None:
+        from dure.work.models import Item
+
+        if not Item.objects.filter(pk=item_id, project=project).exists():
+            raise ItemNotInProject()
+    return Question.objects.create(project=project, asker=asker, text=text.strip(), item_id=item_id)
+
+
+def answer(*, author: User, question: Question, text: str, promote: bool = False) -> Answer:
+    with transaction.atomic():
+        given = Answer.objects.create(question=question, author=author, text=text.strip())
+        if promote and not question.in_faq:
+            question.in_faq = True
+            question.save(update_fields=["in_faq"])
+        if question.asker_id != author.pk:
+            project_id = question.project_id
+            transaction.on_commit(
+                lambda: notify(
+                    recipient_id=question.asker_id,
+                    kind=Kind.QUESTION_ANSWERED,
+                    key=f"answer:{given.pk}",
+                    data={"project": question.project.name, "project_id": project_id},
+                    link=f"/projects/{project_id}/questions/#question-{question.pk}",
+                )
+            )
+    return given
+
+
+def set_in_faq(*, question: Question, in_faq: bool) -> Question:
+    question.in_faq = in_faq
+    question.save(update_fields=["in_faq"])
+    return question

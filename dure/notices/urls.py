@@ -11,4 +11,11 @@ urlpatterns = [
     path("notifications/<int:notification_id>/open/", views.open_notification, name="open"),
     path("notifications/email/", views.email_settings, name="email_settings"),
     path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("projects/<int:project_id>/questions/", views.questions, name="questions"),
+    path("projects/<int:project_id>/announcements/", views.announcements, name="announcements"),
+    path(
+        "projects/<int:project_id>/announcements/<int:announcement_id>/read/",
+        views.announcement_read,
+        name="announcement_read",
+    ),
 ]

@@ -14,8 +14,9 @@ from dure.accounts.models import User
 from dure.core.errors import InvalidInput
 from dure.core.http import user_of
 from dure.notices import mail, selectors, services
-from dure.notices.api import shaped
+from dure.notices.api import shaped, shaped_question
 from dure.notices.models import EmailMode, Kind
+from dure.projects.selectors import Access, project_access
 
 
 @login_required
@@ -74,3 +75,87 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         services.set_email_preference(user=user, mode=EmailMode.OFF, muted=list(current.muted))
         return render(request, "notices/unsubscribe.html", {"done": True})
     return render(request, "notices/unsubscribe.html", {"done": False})
+
+
+def _project(request: HttpRequest, project_id: int) -> tuple[User, Access]:
+    user = user_of(request)
+    access = project_access(user=user, project_id=project_id)
+    access.require(access.can_work or access.can_view_progress)
+    return user, access
+
+
+@login_required
+def questions(request: HttpRequest, project_id: int) -> HttpResponse:
+    user, access = _project(request, project_id)
+    if request.method == "POST":
+        text = request.POST.get("text", "").strip()
+        if not text:
+            raise InvalidInput(field="text")
+        if request.POST.get("action") == "answer":
+            access.require(access.can_review)
+            question = selectors.question(
+                project_id=project_id, question_id=_int(request.POST.get("question"))
+            )
+            services.answer(
+                author=user, question=question, text=text, promote=bool(request.POST.get("promote"))
+            )
+            return redirect(f"{request.path}#question-{question.pk}")
+        access.require(access.can_work)
+        item_id = request.POST.get("item_id")
+        services.ask(
+            asker=user, project=access.project, text=text, item_id=_int(item_id) if item_id else None
+        )
+        messages.success(request, _("Your question was sent. You will be notified of the answer."))
+        return redirect(request.path)
+    found = selectors.questions(user=user, project_id=project_id, everyone=access.can_review)[:200]
+    item = request.GET.get("item", "")
+    return render(
+        request,
+        "notices/questions.html",
+        {
+            "project": access.project,
+            "access": access,
+            "questions": [shaped_question(q, user) for q in found],
+            "faq": [shaped_question(q, user) for q in selectors.faq(project_id=project_id)],
+            "item_id": int(item) if item.isdigit() else None,
+        },
+    )
+
+
+@login_required
+def announcements(request: HttpRequest, project_id: int) -> HttpResponse:
+    user, access = _project(request, project_id)
+    if request.method == "POST":
+        access.require(access.can_manage)
+        title = request.POST.get("title", "").strip()[:200]
+        if not title:
+            raise InvalidInput(field="title")
+        services.announce(actor=user, project=access.project, title=title, body=request.POST.get("body", ""))
+        return redirect(request.path)
+    return render(
+        request,
+        "notices/announcements.html",
+        {
+            "project": access.project,
+            "access": access,
+            "announcements": selectors.announcements(user=user, project_id=project_id),
+        },
+    )
+
+
+@login_required
+@require_POST
+def announcement_read(request: HttpRequest, project_id: int, announcement_id: int) -> HttpResponse:
+    user, access = _project(request, project_id)
+    services.mark_announcement_read(user=user, project=access.project, announcement_id=announcement_id)
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("notices:announcements", project_id=project_id)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise InvalidInput(field="question") from None
