@@ -37,3 +37,12 @@ def send_email(notification_id: int, attempt: int = 0) -> str:
 @task()
 def send_digests() -> int:
     return mail.send_digests()
+
+
+def sweep_if_due() -> None:
+    """From the worker's sweep: the daily digest, and every few minutes the budgets (one worker at a time)."""
+    from django.core.cache import cache
+
+    mail.digests_if_due()
+    if cache.add("notices:budget-check", 1, timeout=services.BUDGET_CHECK_SECONDS):
+        services.budget_low()

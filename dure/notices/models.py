@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     JOB_FINISHED = "job_finished", _("Import or export finished")
     JOB_FAILED = "job_failed", _("Import or export failed")
     QUESTION_ANSWERED = "question_answered", _("Question answered")
+    BUDGET_LOW = "budget_low", _("Budget too low to hand out items")
 
 
 class Notification(models.Model):

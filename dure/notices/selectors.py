@@ -69,6 +69,11 @@ def wording(kind: str, data: dict[str, Any]) -> Wording:
             _("%(job)s of %(project)s (%(format)s) failed") % {**data, "job": _job_kind(data)},
             str(data.get("error") or ""),
         )
+    if kind == Kind.BUDGET_LOW:
+        return Wording(
+            _("The budget of %(project)s is used up: no new items are handed out") % data,
+            _("Deposit more budget to let work continue. Rework already promised goes on."),
+        )
     if kind == Kind.QUESTION_ANSWERED:
         return Wording(_("Your question in %(project)s was answered") % data, "")
     return Wording(str(kind), "")

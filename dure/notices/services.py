@@ -234,3 +234,51 @@ def set_in_faq(*, question: Question, in_faq: bool) -> Question:
     question.in_faq = in_faq
     question.save(update_fields=["in_faq"])
     return question
+
+
+# --- budget ------------------------------------------------------------------------------------------------
+
+#: how often the worker's sweep looks at open projects' budgets
+BUDGET_CHECK_SECONDS = 300
+
+
+def budget_low() -> int:
+    """Tells a project's managers once when its budget can no longer pay for a fresh item (dispatch paused);
+    a new deposit starts a new episode. Returns how many projects were newly found paused."""
+    from dure.accounts.models import MANAGING_ROLES, Membership
+    from dure.payments.models import EntryKind, JournalEntry
+    from dure.payments.selectors import budget, unit_cost
+    from dure.projects.models import ProjectMember, ProjectRole, ProjectStatus
+
+    found = 0
+    for project in Project.objects.filter(status=ProjectStatus.OPEN).order_by("id"):
+        if not unit_cost(project) or not budget(project=project)["dispatch_paused"]:
+            continue
+        deposit = (
+            JournalEntry.objects.filter(project=project, kind=EntryKind.DEPOSIT)
+            .order_by("-id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        managers = set(
+            Membership.objects.filter(
+                organization_id=project.organization_id, role__in=MANAGING_ROLES
+            ).values_list("user_id", flat=True)
+        ) | set(
+            ProjectMember.objects.filter(project=project, role=ProjectRole.MANAGER).values_list(
+                "user_id", flat=True
+            )
+        )
+        key = f"budget_low:{project.pk}:{deposit or 0}"
+        if Notification.objects.filter(key=key).exists():
+            continue
+        found += 1
+        for user_id in sorted(managers):
+            notify(
+                recipient_id=user_id,
+                kind=Kind.BUDGET_LOW,
+                key=key,
+                data={"project": project.name, "project_id": project.pk},
+                link=f"/projects/{project.pk}/budget/",
+            )
+    return found

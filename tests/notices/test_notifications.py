@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from dure.notices.models import Notification
+from dure.projects.services import set_project_member
 from dure.work.services import add_items, decide, lease_next_item, lease_next_review, submit
 
 ROLES = ["owner", "manager", "reviewer", "worker", "viewer", "outsider"]
@@ -196,3 +197,22 @@ def test_reviewer_role_granted_and_removed(project, people, api):
         f"You are now a reviewer in {project.name}",
     ]
     assert results[1]["link"] == f"/projects/{project.pk}/review/"
+
+
+def test_budget_low_tells_the_managers_once_per_deposit(make_project, people, api):
+    from dure.notices import services
+    from dure.payments.services import deposit
+
+    project = make_project(name="Paid work", price_per_item=100)
+    set_project_member(project=project, user=people["reviewer"], role="manager")
+    assert services.budget_low() == 1  # no budget at all: paused from the start
+    assert services.budget_low() == 0
+    owner_titles = [n["title"] for n in api("owner").get("/notifications").json()["results"]]
+    assert owner_titles == ["The budget of Paid work is used up: no new items are handed out"]
+    for role in ["manager", "reviewer"]:
+        assert api(role).get("/notifications").json()["unread"] == 1
+    assert api("worker").get("/notifications").json()["unread"] == 0
+    deposit(project=project, amount=1_000_000, actor=people["manager"])
+    assert services.budget_low() == 0  # room again
+    deposit(project=project, amount=1, actor=people["manager"], key="tiny")
+    assert services.budget_low() == 0  # still room; a deposit alone does not warn

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from dure.notices import mail as notices_mail
+from dure.notices.jobs import sweep_if_due as notices_sweep_if_due
 from dure.payments.jobs import settle_if_due
 from dure.quality.jobs import sweep_if_due as quality_sweep_if_due
 from dure.work.services import reclaim_expired
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                         logger.info("reopened %d expired slots", changed)
                     # Every few minutes: audit sampling and the platform's reviewer capacity.
                     quality_sweep_if_due()
-                    notices_mail.digests_if_due()  # the daily notification digest
+                    notices_sweep_if_due()  # notification digests and budget warnings
                     # Once an hour: settle last week's fair pay if nobody has (idempotent).
                     if time.monotonic() - last_settlement_check > 3600:
                         last_settlement_check = time.monotonic()
