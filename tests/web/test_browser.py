@@ -29,8 +29,8 @@ def test_sign_in_in_korean_see_projects_switch_language_and_make_a_token(
     assert "70원" in row.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "home-ko.png"), full_page=True)
 
-    page.get_by_label("언어").select_option("en")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # choosing a language submits the form (site.js) and reloads the page
+        page.get_by_label("언어").select_option("en")
     assert page.locator("h1").inner_text() == "Projects"
 
     page.get_by_role("link", name="API tokens").click()

@@ -115,3 +115,11 @@ def test_language_switch_is_remembered(people):
     response = client.post("/i18n/setlang/", {"language": "ko", "next": "/"})
     assert response.status_code == 302
     assert '<html lang="ko">' in client.get("/").content.decode()
+
+
+def test_the_navigation_reaches_every_area(people):
+    page = signed_in(people["worker"]).get("/").content.decode()
+    for path in ["/academy/", "/earnings/", "/profile/", "/settings/tokens/"]:
+        assert f'href="{path}"' in page
+    for path in ["/academy/", "/profile/"]:
+        assert signed_in(people["worker"]).get(path).status_code == 200
