@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from dure.accounts.models import User
-from dure.core.errors import NotAuthenticated
+from dure.core.errors import NotAuthenticated, PermissionDenied
 
 
 def user_of(request: HttpRequest) -> User:
@@ -15,6 +15,14 @@ def user_of(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         raise NotAuthenticated()
+    return user
+
+
+def operator_of(request: HttpRequest) -> User:
+    """The signed-in platform operator (Django staff): payouts and settlements are theirs, not a client's."""
+    user = user_of(request)
+    if not user.is_staff:
+        raise PermissionDenied()
     return user
 
 

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from dure.core.errors import InvalidInput, PermissionDenied
-from dure.core.http import csv_response, user_of
+from dure.core.errors import InvalidInput
+from dure.core.http import csv_response, operator_of, user_of
 from dure.payments import selectors, services
 from dure.payments.models import BankAccount, Payout, PayoutBatch
 from dure.payments.schemas import (
@@ -26,14 +26,6 @@ from dure.payments.schemas import (
 from dure.projects.selectors import project_access
 
 router = Router(tags=["payments"])
-
-
-def _operator(request: HttpRequest) -> Any:
-    """Payouts and settlements belong to the platform operator (Django staff), not to a client organisation."""
-    user = user_of(request)
-    if not user.is_staff:
-        raise PermissionDenied()
-    return user
 
 
 def _month(month: str | None) -> str:
@@ -154,13 +146,13 @@ def _batch_out(batch: PayoutBatch) -> dict[str, Any]:
 
 @router.post("/payout-batches", response={201: BatchOut, 204: None})
 def create_batch(request: HttpRequest) -> Status:
-    batch = services.create_payout_batch(actor=_operator(request))
+    batch = services.create_payout_batch(actor=operator_of(request))
     return Status(201, _batch_out(batch)) if batch else Status(204, None)
 
 
 @router.get("/payout-batches/{batch_id}", response=BatchOut)
 def get_batch(request: HttpRequest, batch_id: int) -> Any:
-    _operator(request)
+    operator_of(request)
 
     return _batch_out(get_object_or_404(PayoutBatch, pk=batch_id))
 
@@ -168,7 +160,7 @@ def get_batch(request: HttpRequest, batch_id: int) -> Any:
 @router.get("/payout-batches/{batch_id}/transfers.csv")
 def batch_transfers(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The bank-transfer file: one row per payout, the net amount after withholding."""
-    _operator(request)
+    operator_of(request)
 
     batch = get_object_or_404(PayoutBatch, pk=batch_id)
     rows = selectors.transfer_rows(batch=batch)
@@ -177,17 +169,17 @@ def batch_transfers(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @router.post("/payouts/{payout_id}/paid", response=PayoutOut)
 def payout_paid(request: HttpRequest, payout_id: int) -> Any:
-    return services.mark_paid(payout_id=payout_id, actor=_operator(request))
+    return services.mark_paid(payout_id=payout_id, actor=operator_of(request))
 
 
 @router.post("/payouts/{payout_id}/failed", response=PayoutOut)
 def payout_failed(request: HttpRequest, payout_id: int, body: FailIn) -> Any:
-    return services.mark_failed(payout_id=payout_id, actor=_operator(request), reason=body.reason)
+    return services.mark_failed(payout_id=payout_id, actor=operator_of(request), reason=body.reason)
 
 
 @router.post("/settlements", response={201: SettlementOut})
 def settle(request: HttpRequest, body: SettlementIn) -> Status:
-    operator = _operator(request)
+    operator = operator_of(request)
     start, end = (body.start, body.end) if body.start and body.end else services.last_week()
     summary = services.settle_fair_pay(start=start, end=end, actor=operator)
     return Status(
@@ -205,5 +197,5 @@ def settle(request: HttpRequest, body: SettlementIn) -> Status:
 
 @router.get("/fair-pay")
 def platform_fair_pay(request: HttpRequest) -> dict[str, Any]:
-    _operator(request)
+    operator_of(request)
     return selectors.fair_pay_report()

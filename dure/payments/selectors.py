@@ -25,7 +25,7 @@ from dure.payments.models import (
     Payout,
     PayoutBatch,
 )
-from dure.payments.services import _local_midnight, fee_on, wage_floor
+from dure.payments.services import _local_midnight, account_key, fee_on, wage_floor
 from dure.projects.models import Project
 
 #: slot states whose pay is already promised: dispatch keeps budget aside for them
@@ -51,7 +51,7 @@ def budget(*, project: Project) -> dict[str, Any]:
     from dure.work.models import Slot
 
     cost = unit_cost(project)
-    available = balance(f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
+    available = balance(account_key(AccountKind.PROJECT_BUDGET, project_id=project.pk))
     in_flight = Slot.objects.filter(project=project, state__in=_IN_FLIGHT).count() if cost else 0
 
     def by_kind(key: str) -> dict[str, int]:
@@ -62,8 +62,8 @@ def budget(*, project: Project) -> dict[str, Any]:
             .values_list("entry__kind", "total")
         )
 
-    spent = by_kind(f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
-    fees = by_kind(f"{AccountKind.PLATFORM_FEE}:p{project.pk}")
+    spent = by_kind(account_key(AccountKind.PROJECT_BUDGET, project_id=project.pk))
+    fees = by_kind(account_key(AccountKind.PLATFORM_FEE, project_id=project.pk))
     committed = in_flight * cost
     return {
         "balance": available,
@@ -112,7 +112,7 @@ def can_afford_next(*, project: Project) -> bool:
     # when the budget is not ample, so the common case takes no lock.
     available = (
         LedgerAccount.objects.select_for_update()
-        .filter(key=f"{AccountKind.PROJECT_BUDGET}:p{project.pk}")
+        .filter(key=account_key(AccountKind.PROJECT_BUDGET, project_id=project.pk))
         .values_list("balance", flat=True)
         .first()
     ) or 0
@@ -125,9 +125,9 @@ def can_afford_next(*, project: Project) -> bool:
 
 def earnings(*, user: User, days: int = 30) -> dict[str, Any]:
     keys = {
-        "items": f"{AccountKind.WORKER_EARNINGS}:u{user.pk}",
-        "reviews": f"{AccountKind.REVIEWER_EARNINGS}:u{user.pk}",
-        "pending": f"{AccountKind.PAYOUTS_PENDING}:u{user.pk}",
+        "items": account_key(AccountKind.WORKER_EARNINGS, user_id=user.pk),
+        "reviews": account_key(AccountKind.REVIEWER_EARNINGS, user_id=user.pk),
+        "pending": account_key(AccountKind.PAYOUTS_PENDING, user_id=user.pk),
     }
     balances = dict(LedgerAccount.objects.filter(key__in=keys.values()).values_list("key", "balance"))
     since = _local_midnight(timezone.localdate() - timedelta(days=days - 1))

@@ -60,6 +60,30 @@ def _conf(name: str) -> Any:
 # --- accounts ------------------------------------------------------------------------------------------
 
 
+PERSONAL_ACCOUNTS = {AccountKind.WORKER_EARNINGS, AccountKind.REVIEWER_EARNINGS, AccountKind.PAYOUTS_PENDING}
+
+
+def account_key(
+    kind: AccountKind,
+    *,
+    project_id: int | None = None,
+    user_id: int | None = None,
+    organization_id: int | None = None,
+) -> str:
+    """The unique name of an account: ``project_budget:p7``, ``worker_earnings:u42``, ``client_funds:o3``, or
+    the kind alone for the platform-wide ones (taxes, money paid out). Readers look balances up by it."""
+    if kind in {AccountKind.PROJECT_BUDGET, AccountKind.PLATFORM_FEE}:
+        assert project_id is not None
+        return f"{kind}:p{project_id}"
+    if kind in PERSONAL_ACCOUNTS:
+        assert user_id is not None
+        return f"{kind}:u{user_id}"
+    if kind == AccountKind.CLIENT_FUNDS:
+        assert organization_id is not None
+        return f"{kind}:o{organization_id}"
+    return str(kind)
+
+
 def account(
     kind: AccountKind,
     *,
@@ -71,19 +95,15 @@ def account(
     """The one account of ``kind`` for a project, a person, an organisation or the platform; made on first use."""
     if kind in {AccountKind.PROJECT_BUDGET, AccountKind.PLATFORM_FEE}:
         assert project is not None
-        key, fields = (
-            f"{kind}:p{project.pk}",
-            {"project": project, "organization_id": project.organization_id},
-        )
-    elif kind in {AccountKind.WORKER_EARNINGS, AccountKind.REVIEWER_EARNINGS, AccountKind.PAYOUTS_PENDING}:
+        fields: dict[str, Any] = {"project": project, "organization_id": project.organization_id}
+        key = account_key(kind, project_id=project.pk)
+    elif kind in PERSONAL_ACCOUNTS:
         user_id = user.pk if user is not None else user_id
-        assert user_id is not None
-        key, fields = f"{kind}:u{user_id}", {"user_id": user_id}
+        fields, key = {"user_id": user_id}, account_key(kind, user_id=user_id)
     elif kind == AccountKind.CLIENT_FUNDS:
-        assert organization_id is not None
-        key, fields = f"{kind}:o{organization_id}", {"organization_id": organization_id}
-    else:  # taxes and money paid out are platform-wide
-        key, fields = str(kind), {}
+        fields, key = {"organization_id": organization_id}, account_key(kind, organization_id=organization_id)
+    else:
+        fields, key = {}, account_key(kind)
     cached = _account_ids.get(key)
     if cached is not None:
         # Only committed accounts are remembered (below), and accounts are never deleted.
@@ -210,45 +230,63 @@ def fee_on(amount: int, project: Project) -> int:
 # --- the work loop calls these inside its own transaction ----------------------------------------------
 
 
-def record_approval(*, project: Project, slot_id: int, worker_id: int, reviewer: User, at: datetime) -> None:
-    price = project.price_per_item
+def _pay_for_work(
+    *,
+    kind: EntryKind,
+    key: str,
+    earnings: AccountKind,
+    payee_id: int,
+    price: int,
+    project: Project,
+    reviewer: User,
+    at: datetime,
+    data: dict[str, Any],
+) -> None:
+    """Pays one piece of work from the project's budget: ``price`` to the person, the fee to the platform."""
     if not price:
         return
     fee = fee_on(price, project)
     post_entry(
-        kind=EntryKind.APPROVAL,
-        key=f"approval:{slot_id}",
+        kind=kind,
+        key=key,
         lines=[
             (account(AccountKind.PROJECT_BUDGET, project=project), -(price + fee)),
-            (account(AccountKind.WORKER_EARNINGS, user_id=worker_id), price),
+            (account(earnings, user_id=payee_id), price),
             (account(AccountKind.PLATFORM_FEE, project=project), fee),
         ],
         project=project,
-        user_id=worker_id,
+        user_id=payee_id,
         actor=reviewer,
-        data={"slot": slot_id, "price": price, "fee": fee},
+        data={**data, "price": price, "fee": fee},
         at=at,
     )
 
 
+def record_approval(*, project: Project, slot_id: int, worker_id: int, reviewer: User, at: datetime) -> None:
+    _pay_for_work(
+        kind=EntryKind.APPROVAL,
+        key=f"approval:{slot_id}",
+        earnings=AccountKind.WORKER_EARNINGS,
+        payee_id=worker_id,
+        price=project.price_per_item,
+        project=project,
+        reviewer=reviewer,
+        at=at,
+        data={"slot": slot_id},
+    )
+
+
 def record_review(*, project: Project, review_id: int, slot_id: int, reviewer: User, at: datetime) -> None:
-    price = project.review_price
-    if not price:
-        return
-    fee = fee_on(price, project)
-    post_entry(
+    _pay_for_work(
         kind=EntryKind.REVIEW,
         key=f"review:{review_id}",
-        lines=[
-            (account(AccountKind.PROJECT_BUDGET, project=project), -(price + fee)),
-            (account(AccountKind.REVIEWER_EARNINGS, user=reviewer), price),
-            (account(AccountKind.PLATFORM_FEE, project=project), fee),
-        ],
+        earnings=AccountKind.REVIEWER_EARNINGS,
+        payee_id=reviewer.pk,
+        price=project.review_price,
         project=project,
-        user=reviewer,
-        actor=reviewer,
-        data={"review": review_id, "slot": slot_id, "price": price, "fee": fee},
+        reviewer=reviewer,
         at=at,
+        data={"review": review_id, "slot": slot_id},
     )
 
 

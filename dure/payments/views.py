@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dure.core.errors import DureError
-from dure.core.http import csv_response, user_of
+from dure.core.http import csv_response, operator_of, user_of
 from dure.payments import selectors, services
 from dure.payments.models import BankAccount, Payout, PayoutBatch, PayoutState
 from dure.projects.selectors import project_access
@@ -148,14 +147,9 @@ def budget(request: HttpRequest, project_id: int) -> HttpResponse:
     )
 
 
-def _operator(request: HttpRequest) -> None:
-    if not user_of(request).is_staff:
-        raise DjangoPermissionDenied
-
-
 @login_required
 def payouts(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    operator_of(request)
     fair_pay = selectors.fair_pay_report()
     return render(
         request,
@@ -172,8 +166,7 @@ def payouts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def payout_action(request: HttpRequest, action: str, payout_id: int = 0) -> HttpResponse:
-    _operator(request)
-    operator = user_of(request)
+    operator = operator_of(request)
     try:
         if action == "batch":
             batch = services.create_payout_batch(actor=operator)
@@ -206,7 +199,7 @@ def payout_action(request: HttpRequest, action: str, payout_id: int = 0) -> Http
 
 @login_required
 def batch_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
-    _operator(request)
+    operator_of(request)
     batch = get_object_or_404(PayoutBatch, pk=batch_id)
     rows = selectors.transfer_rows(batch=batch)
     return csv_response(rows, f"dure-transfers-{batch.pk}.csv")

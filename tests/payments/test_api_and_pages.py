@@ -11,6 +11,7 @@ from dure.payments import services
 from dure.payments.models import Payout, PayoutState
 from dure.work.services import add_items, decide, lease_next_item, lease_next_review, submit
 from tests.conftest import PASSWORD, Api
+from tests.web.test_pages import signed_in
 
 ROLES = ["owner", "manager", "reviewer", "worker", "viewer", "outsider", "anonymous"]
 
@@ -149,12 +150,6 @@ def test_settlement_and_platform_report_are_for_the_operator(funded, api, operat
     response = Api(operator).post("/settlements", {"start": "2026-01-01", "end": "2027-01-01"})
     assert response.status_code == 201, response.content
     assert Api(operator).get("/fair-pay").status_code == 200
-
-
-def signed_in(user):
-    client = Client(headers={"Accept-Language": "en"})
-    client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def test_pages_by_role(funded, people, operator):
