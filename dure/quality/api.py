@@ -10,7 +10,7 @@ from ninja import Router, Status
 from dure.academy.models import UserCertification
 from dure.core.http import user_of
 from dure.projects.selectors import Access, project_access
-from dure.quality import selectors, services
+from dure.quality import agreement, selectors, services
 from dure.quality.models import Appeal, Audit, GoldItem, Pause
 from dure.quality.schemas import AppealDecisionIn, AppealIn, AuditDecisionIn, GoldIn, QualitySettingsIn
 
@@ -137,6 +137,13 @@ def patch_settings(request: HttpRequest, project_id: int, body: QualitySettingsI
 def project_scores(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
     access = _managed(request, project_id)
     return selectors.project_worker_scores(project=access.project)
+
+
+@router.get("/projects/{project_id}/agreement")
+def project_agreement(request: HttpRequest, project_id: int) -> dict[str, Any]:
+    """Agreement of approved overlapping answers, per output and per worker pair (managers and owners)."""
+    access = _managed(request, project_id)
+    return agreement.project_agreement(project=access.project)
 
 
 @router.get("/me/scores")
