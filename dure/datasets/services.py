@@ -235,7 +235,14 @@ def run_job(*, job_id: int) -> DatasetJob | None:
 
 def _finish(job: DatasetJob, state: str, **fields: Any) -> None:
     cache.delete(_progress_key(job.pk))
-    DatasetJob.objects.filter(pk=job.pk).update(state=state, finished_at=timezone.now(), **fields)
+    # A save, not an update: notifications and webhooks listen for the finished job's post_save, and
+    # whatever they queue commits together with the state.
+    with transaction.atomic():
+        job.state = state
+        job.finished_at = timezone.now()
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.save(update_fields=["state", "finished_at", *fields])
     if job.kind == JobKind.IMPORT and job.params.get("path"):
         # The uploaded copy is only needed while the job may still run.
         with contextlib.suppress(OSError):

@@ -252,7 +252,10 @@ def budget_low() -> int:
 
     found = 0
     for project in Project.objects.filter(status=ProjectStatus.OPEN).order_by("id"):
-        if not unit_cost(project) or not budget(project=project)["dispatch_paused"]:
+        if not unit_cost(project):
+            continue
+        state = budget(project=project)
+        if not state["dispatch_paused"]:
             continue
         deposit = (
             JournalEntry.objects.filter(project=project, kind=EntryKind.DEPOSIT)
@@ -273,12 +276,34 @@ def budget_low() -> int:
         if Notification.objects.filter(key=key).exists():
             continue
         found += 1
-        for user_id in sorted(managers):
-            notify(
-                recipient_id=user_id,
-                kind=Kind.BUDGET_LOW,
-                key=key,
-                data={"project": project.name, "project_id": project.pk},
-                link=f"/projects/{project.pk}/budget/",
-            )
+        with transaction.atomic():
+            for user_id in sorted(managers):
+                notify(
+                    recipient_id=user_id,
+                    kind=Kind.BUDGET_LOW,
+                    key=key,
+                    data={"project": project.name, "project_id": project.pk},
+                    link=f"/projects/{project.pk}/budget/",
+                )
+            _budget_low_webhook(project, episode=key, state=state)
     return found
+
+
+def _budget_low_webhook(project: Project, *, episode: str, state: dict[str, Any]) -> None:
+    """The client's pipeline hears of the same episode once (sent after this transaction commits)."""
+    from dure.webhooks.models import Event
+    from dure.webhooks.services import emit
+
+    emit(
+        event=Event.BUDGET_LOW,
+        organization_id=project.organization_id,
+        project_id=project.pk,
+        data={
+            "episode": episode,
+            "project": project.name,
+            "balance": state["balance"],
+            "committed": state["committed"],
+            "unit_cost": state["unit_cost"],
+            "dispatch_paused": True,
+        },
+    )

@@ -157,9 +157,15 @@ def attempt(delivery_id: int) -> Delivery:
         )
         if delivery is None or delivery.state != DeliveryState.PENDING:
             return delivery  # type: ignore[return-value]
+        now = timezone.now()
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+            return delivery  # another worker's sweep or job holds it, or its retry time has not come
         delivery.attempts += 1
-        delivery.last_attempt_at = timezone.now()
-        delivery.save(update_fields=["attempts", "last_attempt_at"])
+        delivery.last_attempt_at = now
+        # The claim: while this attempt runs, neither the retry sweep nor a deferred job takes it again;
+        # if this process dies mid-request, the claim lapses and the sweep retries it.
+        delivery.next_attempt_at = now + timedelta(seconds=3 * TIMEOUT_SECONDS)
+        delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at"])
     hook = delivery.webhook
     body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
@@ -216,6 +222,19 @@ def attempt(delivery_id: int) -> Delivery:
     if delivery.state == DeliveryState.PENDING and delivery.next_attempt_at is not None:
         enqueue(delivery.pk, delay=backoff(delivery.attempts))
     return delivery
+
+
+#: how often the worker's sweep looks for due retries (one worker at a time, see ``retry_if_due``)
+RETRY_SWEEP_SECONDS = 30
+
+
+def retry_if_due() -> int:
+    """From ``dure worker``'s sweep: retries that a backend without deferred jobs (or a lost job) left."""
+    from django.core.cache import cache
+
+    if not cache.add("webhooks:retry-sweep", 1, timeout=RETRY_SWEEP_SECONDS):
+        return 0
+    return retry_due()
 
 
 def retry_due(*, limit: int = 100) -> int:

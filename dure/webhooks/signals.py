@@ -49,10 +49,50 @@ def _review_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> N
     )
 
 
+def _dataset_job_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if instance.kind != "export" or instance.state not in {"succeeded", "failed"}:
+        return
+    if update_fields is not None and "state" not in update_fields:
+        return  # a later save of a finished job is not a second finish
+    project = instance.project
+    if not subscribed(project.organization_id, Event.EXPORT_FINISHED):
+        return
+    from dure.webhooks.services import emit
+
+    emit(
+        event=Event.EXPORT_FINISHED,
+        organization_id=project.organization_id,
+        project_id=project.pk,
+        data=export_data(instance),
+    )
+
+
+def export_data(job: Any) -> dict[str, Any]:
+    """What a pipeline needs to fetch the file, or to know why there is none."""
+    result = job.result or {}
+    succeeded = job.state == "succeeded"
+    return {
+        "job_id": job.pk,
+        "state": job.state,
+        "format": job.format,
+        "rows": result.get("rows") if succeeded else None,
+        "file_name": result.get("file_name") if succeeded else None,
+        "download_path": f"/api/v1/jobs/{job.pk}/download" if succeeded else None,
+        "error_code": job.error_code or None,
+        "error_message": job.error_message[:300] or None,
+    }
+
+
 def _webhook_saved(**kwargs: Any) -> None:
     forget_subscriptions()
 
 
 def connect() -> None:
     post_save.connect(_review_saved, sender=apps.get_model("work", "Review"), dispatch_uid="webhook-review")
+    post_save.connect(
+        _dataset_job_saved,
+        sender=apps.get_model("datasets", "DatasetJob"),
+        dispatch_uid="webhook-dataset-job",
+    )
     post_save.connect(_webhook_saved, sender=Webhook, dispatch_uid="webhook-forget")

@@ -15,9 +15,24 @@ from django.db import close_old_connections
 from dure.notices.jobs import sweep_if_due as notices_sweep_if_due
 from dure.payments.jobs import settle_if_due
 from dure.quality.jobs import sweep_if_due as quality_sweep_if_due
+from dure.webhooks.services import retry_if_due as webhook_retries_if_due
 from dure.work.services import reclaim_expired
 
 logger = logging.getLogger(__name__)
+
+
+def sweep_once() -> None:
+    """The sweeps every worker runs every few seconds; each one that costs more is rate-limited inside."""
+    changed = reclaim_expired()
+    if changed:
+        logger.info("reopened %d expired slots", changed)
+    # Every few minutes: audit sampling and the platform's reviewer capacity.
+    quality_sweep_if_due()
+    notices_sweep_if_due()  # notification digests, budget and queue warnings, rework deadlines
+    # Webhook retries whose deferred job the backend could not hold, or that got lost.
+    retried = webhook_retries_if_due()
+    if retried:
+        logger.info("retried %d webhook deliveries", retried)
 
 
 class Command(BaseCommand):
@@ -33,12 +48,7 @@ class Command(BaseCommand):
             last_settlement_check = 0.0
             while not stop.wait(options["sweep_interval"]):
                 try:
-                    changed = reclaim_expired()
-                    if changed:
-                        logger.info("reopened %d expired slots", changed)
-                    # Every few minutes: audit sampling and the platform's reviewer capacity.
-                    quality_sweep_if_due()
-                    notices_sweep_if_due()  # notification digests and budget warnings
+                    sweep_once()
                     # Once an hour: settle last week's fair pay if nobody has (idempotent).
                     if time.monotonic() - last_settlement_check > 3600:
                         last_settlement_check = time.monotonic()
