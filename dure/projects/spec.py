@@ -302,12 +302,16 @@ def item_data_errors(spec: InterfaceSpec, data: Any) -> list[dict[str, str]]:
 
 
 class _Errors:
+    """Problems found in an answer; each has a stable ``code`` for the automatic checks (dure.quality.checks)."""
+
     def __init__(self) -> None:
         self.items: list[dict[str, str]] = []
+        self.codes: list[str] = []
 
-    def add(self, path: str, message: str) -> None:
+    def add(self, path: str, message: str, code: str = "invalid_format") -> None:
         if len(self.items) < 100:
             self.items.append({"path": path, "error": message})
+            self.codes.append(code)
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
@@ -337,7 +341,7 @@ def _check_label(errors: _Errors, path: str, labels: list[Option], value: Any, r
     if value is None and not required:
         return
     if not _one_of(value, {o.value for o in labels}):
-        errors.add(path, _("Unknown label."))
+        errors.add(path, _("Unknown label."), "not_allowed")
 
 
 def _check_list(errors: _Errors, path: str, value: Any, max_count: int, min_count: int = 0) -> bool:
@@ -370,7 +374,7 @@ def _check_point(errors: _Errors, path: str, point: Any, bounds: Bounds) -> None
     elif point[0] < 0 or point[1] < 0:
         errors.add(path, _("Coordinates cannot be negative."))
     elif bounds is not None and (point[0] > bounds[0] + _EDGE or point[1] > bounds[1] + _EDGE):
-        errors.add(path, _("The shape is outside the image."))
+        errors.add(path, _("The shape is outside the image."), "outside_image")
 
 
 def _check_box(errors: _Errors, path: str, box: dict[str, Any], bounds: Bounds) -> None:
@@ -385,7 +389,7 @@ def _check_box(errors: _Errors, path: str, box: dict[str, Any], bounds: Bounds) 
     elif bounds is not None and (
         box["x"] + box["width"] > bounds[0] + _EDGE or box["y"] + box["height"] > bounds[1] + _EDGE
     ):
-        errors.add(path, _("The shape is outside the image."))
+        errors.add(path, _("The shape is outside the image."), "outside_image")
 
 
 def _check_shape(errors: _Errors, path: str, kind: str, entry: dict[str, Any], bounds: Bounds) -> None:
@@ -409,7 +413,7 @@ def _check_output(
     kind = output.type
     if kind == "single_choice":
         if not _one_of(value, {o.value for o in output.options}):
-            errors.add(path, _("Choose one of the options."))
+            errors.add(path, _("Choose one of the options."), "not_allowed")
     elif kind == "multi_choice":
         allowed = {o.value for o in output.options}
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -417,14 +421,14 @@ def _check_output(
         elif len(set(value)) != len(value):
             errors.add(path, _("An option is chosen twice."))
         elif any(v not in allowed for v in value):
-            errors.add(path, _("Choose only from the options."))
+            errors.add(path, _("Choose only from the options."), "not_allowed")
         elif len(value) < output.min_selected or (output.max_selected and len(value) > output.max_selected):
             errors.add(path, _("The number of chosen options is out of range."))
     elif kind in {"text", "transcription"}:
         if not isinstance(value, str):
             errors.add(path, _("Expected text."))
         elif output.required and not value.strip():
-            errors.add(path, _("This answer cannot be empty."))
+            errors.add(path, _("This answer cannot be empty."), "empty_text")
         elif not output.min_length <= len(value) <= output.max_length:
             errors.add(path, _("The text length is out of range."))
     elif kind == "number":
@@ -433,7 +437,7 @@ def _check_output(
         elif (output.min is not None and value < output.min) or (
             output.max is not None and value > output.max
         ):
-            errors.add(path, _("The number is out of range."))
+            errors.add(path, _("The number is out of range."), "out_of_range")
     elif kind == "rating":
         _check_rating(errors, path, output, value)
     elif kind == "pairwise":
@@ -471,7 +475,9 @@ def _check_rating(errors: _Errors, path: str, output: Rating, value: Any) -> Non
     def one(p: str, v: Any) -> None:
         if not _is_whole(v) or not output.min <= v <= output.max:
             errors.add(
-                p, _("Give a whole number from %(min)d to %(max)d.") % {"min": output.min, "max": output.max}
+                p,
+                _("Give a whole number from %(min)d to %(max)d.") % {"min": output.min, "max": output.max},
+                "rating_out_of_range",
             )
 
     if not output.criteria:
@@ -483,10 +489,10 @@ def _check_rating(errors: _Errors, path: str, output: Rating, value: Any) -> Non
     names = {c.value for c in output.criteria}
     for key in value:
         if key not in names:
-            errors.add(f"{path}.{key}", _("Unknown criterion."))
+            errors.add(f"{path}.{key}", _("Unknown criterion."), "not_allowed")
     for criterion in output.criteria:
         if criterion.value not in value:
-            errors.add(f"{path}.{criterion.value}", _("This answer is required."))
+            errors.add(f"{path}.{criterion.value}", _("This answer is required."), "required")
         else:
             one(f"{path}.{criterion.value}", value[criterion.value])
 
@@ -497,7 +503,7 @@ def _check_pairwise(errors: _Errors, path: str, output: Pairwise, value: Any) ->
         return
     allowed = {"a", "b", "tie"} if output.allow_tie else {"a", "b"}
     if not _one_of(value.get("choice"), allowed):
-        errors.add(f"{path}.choice", _("Choose one of the options."))
+        errors.add(f"{path}.choice", _("Choose one of the options."), "not_allowed")
     if output.strength:
         strength = value.get("strength")
         if not _is_whole(strength) or not 1 <= strength <= 3:
@@ -506,7 +512,7 @@ def _check_pairwise(errors: _Errors, path: str, output: Pairwise, value: Any) ->
     if not isinstance(rationale, str):
         errors.add(f"{path}.rationale", _("Expected text."))
     elif output.require_rationale and not rationale.strip():
-        errors.add(f"{path}.rationale", _("This answer cannot be empty."))
+        errors.add(f"{path}.rationale", _("This answer cannot be empty."), "empty_text")
     for key in value:
         if key not in {"choice", "strength", "rationale"}:
             errors.add(f"{path}.{key}", _("Unknown field."))
@@ -531,10 +537,12 @@ def _check_spans(
             errors.add(entry_path, _("start and end must be whole numbers."))
             continue
         if not 0 <= start < end or (length is not None and end > length):
-            errors.add(entry_path, _("The span is outside the text."))
+            errors.add(entry_path, _("The span is outside the text."), "span_outside_text")
             continue
         if "text" in entry and isinstance(text, str) and entry["text"] != text[start:end]:
-            errors.add(f"{entry_path}.text", _("The span text does not match the item text."))
+            errors.add(
+                f"{entry_path}.text", _("The span text does not match the item text."), "span_text_mismatch"
+            )
         _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
         ranges.append((start, end, i))
     if not output.allow_overlap:
@@ -561,7 +569,7 @@ def _check_segments(
             errors.add(entry_path, _("A segment needs 0 ≤ start < end, in seconds."))
             continue
         if _is_number(duration) and end > duration + _EDGE:
-            errors.add(entry_path, _("The segment ends after the recording."))
+            errors.add(entry_path, _("The segment ends after the recording."), "outside_media")
         if output.transcribe and not isinstance(entry.get("text"), str):
             errors.add(f"{entry_path}.text", _("Expected text."))
         if output.speakers and "speaker" in entry and not isinstance(entry["speaker"], str):
@@ -605,18 +613,28 @@ def _is_storage_path(path: str) -> bool:
 
 
 def answer_errors(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> list[dict[str, str]]:
+    return _answer_errors(spec, answer, data).items
+
+
+def answer_problems(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The same problems as ``answer_errors``, as ``(code, path, message)``."""
+    errors = _answer_errors(spec, answer, data)
+    return [(code, e["path"], e["error"]) for code, e in zip(errors.codes, errors.items, strict=True)]
+
+
+def _answer_errors(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> _Errors:
     errors = _Errors()
     if not isinstance(answer, dict):
         errors.add("answer", _("The answer must be an object keyed by output name."))
-        return errors.items
+        return errors
     problem = storage_problem(answer)
     if problem is not None:
         errors.add(problem[0] or "answer", problem[1])
-        return errors.items
+        return errors
     outputs = {o.name: o for o in spec.outputs}
     for key in answer:
         if key not in outputs:
-            errors.add(key, _("Unknown output."))
+            errors.add(key, _("Unknown output."), "unknown_output")
     for name, output in outputs.items():
         value = answer.get(name)
         if value is None or value == [] or value == "":
@@ -624,10 +642,10 @@ def answer_errors(spec: InterfaceSpec, answer: Any, data: dict[str, Any]) -> lis
                 value == [] and output.type in _EMPTY_LIST_ALLOWED and getattr(output, "min_count", 0) == 0
             )
             if output.required and not empty_ok:
-                errors.add(name, _("This answer is required."))
+                errors.add(name, _("This answer is required."), "required")
             continue
         _check_output(errors, spec, output, value, data)
-    return errors.items
+    return errors
 
 
 # "Nothing to mark here" is a real answer: an image with no object, a sentence with no entity.

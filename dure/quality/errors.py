@@ -64,3 +64,10 @@ class AuditNotFound(NotFound):
 class AuditDecided(Conflict):
     code = "audit_decided"
     default_message = _("This audit has been decided already.")
+
+
+class AnswerChecksFailed(InvalidInput):
+    code = "answer_checks_failed"
+    default_message = _(
+        "The automatic checks found problems in this answer; fix the marked fields and submit again."
+    )

@@ -160,11 +160,32 @@ class Submission(models.Model):
     active_seconds = models.FloatField(default=0)
     state = models.CharField(max_length=10, choices=SubmissionState.choices, default=SubmissionState.PENDING)
     created_at = models.DateTimeField()
+    #: passed the automatic checks (dure.quality.checks) when submitted; None: submitted before they ran
+    checks_passed = models.BooleanField(null=True, default=None)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["slot", "version"], name="submission_slot_version_unique")
         ]
+
+
+class SubmittedFile(models.Model):
+    """An uploaded file an answer referenced when it was submitted, by content hash.
+
+    The automatic checks look a new answer's files up here (by the ``(project, sha256)`` index) to refuse
+    the same recording or photo submitted twice in one project, by anyone.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "sha256"], name="submitted_file_hash")]
 
 
 class ReviewState(models.TextChoices):

@@ -32,7 +32,9 @@ from dure.payments.services import record_approval, record_review
 from dure.projects.errors import ProjectNotOpen
 from dure.projects.models import Project, ProjectStatus
 from dure.projects.selectors import spec_of
-from dure.projects.spec import InterfaceSpec, item_data_errors, validate_answer
+from dure.projects.spec import InterfaceSpec, item_data_errors
+from dure.quality.checks import check_answer, problems_as_errors, uploaded_digests
+from dure.quality.errors import AnswerChecksFailed
 from dure.quality.selectors import dispatch_profile
 from dure.quality.services import record_gold_result
 from dure.work.errors import (
@@ -57,6 +59,7 @@ from dure.work.models import (
     SlotState,
     Submission,
     SubmissionState,
+    SubmittedFile,
 )
 
 #: the current lease plus one preloaded next item
@@ -381,7 +384,13 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
         assignment = _own_assignment(worker, assignment_id)
         _check_live(assignment, now)
         spec = spec_of(assignment.project)
-        validate_answer(spec, answer, assignment.item.data)
+        # The automatic checks run before anything is written: a refused answer leaves no trace, the lease
+        # stays live and the worker fixes the marked fields at once.
+        problems = check_answer(spec=spec, answer=answer, item=assignment.item, slot_id=assignment.slot_id)
+        if problems:
+            raise AnswerChecksFailed(
+                errors=problems_as_errors(problems), problems=[p.as_dict() for p in problems[:100]]
+            )
         _check_uploads_belong(spec, answer, assignment)
         assignment.active_seconds = _counted_seconds(
             last=assignment.last_heartbeat_at,
@@ -401,8 +410,17 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
             "active_seconds": assignment.active_seconds,
             "state": SubmissionState.PENDING,
             "created_at": now,
+            "checks_passed": True,
         }
         submission = _loaded(Submission(id=insert_row(Submission, values), **values))
+        files = uploaded_digests(spec, answer)
+        if files:
+            SubmittedFile.objects.bulk_create(
+                SubmittedFile(project_id=assignment.project_id, item_id=assignment.item_id,
+                              slot_id=assignment.slot_id, submission_id=submission.pk, worker_id=worker.pk,
+                              sha256=digest, created_at=now)
+                for digest in dict.fromkeys(digest for _where, digest in files)
+            )  # fmt: skip
         updated = update_rows(
             Slot,
             {"state": SlotState.SUBMITTED, "submission_id": submission.pk, "queued_at": now,
