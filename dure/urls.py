@@ -11,6 +11,7 @@ urlpatterns = [
     path("sso/start/", sso.sso_start, name="oidc_authentication_init"),
     path("sso/callback/", sso.sso_callback, name="oidc_authentication_callback"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("dure.accounts.urls")),
     path("", include("dure.payments.urls")),
     path("", include("dure.datasets.urls")),
     path("", include("dure.academy.urls")),

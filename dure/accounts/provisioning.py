@@ -194,6 +194,50 @@ def accept_invitation(
     return user
 
 
+def invitation_for_key(key: str) -> Invitation | None:
+    return Invitation.objects.select_related("organization").filter(key_hash=_hash(key)).first()
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why a link cannot be used: ``unknown``, ``used`` or ``expired``; None when it can."""
+    if invitation is None:
+        return "unknown"
+    if invitation.accepted_at is not None:
+        return "used"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return None
+
+
+def accept_invitation_as(*, key: str, user: User) -> User:
+    """A person already signed in (with a password or SSO) takes the invitation's role for themselves."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(key_hash=_hash(key), accepted_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+        )
+        # An invitation made for one existing account is that account's alone.
+        if invitation is None or (invitation.user_id is not None and invitation.user_id != user.pk):
+            raise InvitationInvalid()
+        if invitation.organization is not None:
+            current = Membership.objects.filter(organization=invitation.organization, user=user).first()
+            # Joining never lowers a role the person already has there (an owner following a worker link).
+            if current is None or _rank(invitation.role) < _rank(current.role):
+                set_membership(organization=invitation.organization, user=user, role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        record(
+            Action.INVITATION_ACCEPTED, actor=user, organization=invitation.organization, target=invitation
+        )
+    return user
+
+
+def _rank(role: str) -> int:
+    order = [Role.OWNER, Role.MANAGER, Role.REVIEWER, Role.WORKER, Role.VIEWER]
+    return order.index(Role(role))
+
+
 def add_member(*, organization: Organization, user: User, role: str) -> Membership:
     with transaction.atomic():
         current = Membership.objects.select_for_update().filter(organization=organization, user=user).first()

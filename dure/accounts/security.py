@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pyotp
+import segno
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -46,6 +47,32 @@ def start_enrollment(*, user: User) -> tuple[str, str]:
         )
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     return secret, uri
+
+
+def has_second_factor(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def setup_started(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).exists()
+
+
+def needs_second_step(user: User) -> bool:
+    """After the password: a code for people with an authenticator, an enrolment for those who must have one."""
+    return has_second_factor(user) or mfa_enforced(user)
+
+
+def pending_enrollment(*, user: User) -> tuple[str, str]:
+    """The secret being set up (the same one on every reload, so a scanned QR code stays valid), or a new one."""
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+    if device is None:
+        return start_enrollment(user=user)
+    return device.secret, pyotp.TOTP(device.secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+
+
+def qr_svg(uri: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code, drawn here: no image service ever sees the secret."""
+    return str(segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#101828", light="#ffffff"))
 
 
 def _accept(device: TotpDevice, code: str) -> bool:

@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from dure.accounts import views as account_views
 from dure.web import media, project_views, views, workspace_views
 
 app_name = "web"
 
 urlpatterns = [
     path("", project_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", account_views.sign_in, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("settings/tokens/", views.tokens, name="tokens"),
