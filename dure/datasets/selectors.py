@@ -14,6 +14,7 @@ from dure.datasets.models import DatasetJob, JobKind
 from dure.projects.errors import ProjectNotFound
 from dure.projects.models import Project
 from dure.projects.selectors import Access, project_access
+from dure.quality.models import AggregatedAnswer
 from dure.work.models import Item, ItemState, Review, ReviewState, Submission, SubmissionState
 from dure.work.selectors import pseudonym
 
@@ -93,7 +94,8 @@ def quality_summary(*, project: Project, filters: dict[str, Any]) -> dict[str, A
 
 def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000) -> Iterator[dict[str, Any]]:
     """One row per item, streamed in primary-key ranges: the item, every answer version with its reviews,
-    and ``answer`` — the approved answer of the first approved slot (None when nothing is approved)."""
+    and ``answer`` — the aggregated (or adjudicated) answer when several workers answered the item, else
+    the approved answer of the first approved slot (None when nothing is approved)."""
     names: dict[int | None, str | None] = {}
 
     def who(user_id: int | None) -> str | None:
@@ -167,6 +169,13 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
                     "reviews": reviews.get(submission["id"], []),
                 }
             )
+        # Items several workers answered have one aggregated (or adjudicated) answer: that is "the" answer.
+        final = {
+            item_id: adjudicated if state == "done" else answer
+            for item_id, state, answer, adjudicated in AggregatedAnswer.objects.filter(
+                item_id__in=[i.pk for i in items]
+            ).values_list("item_id", "state", "answer", "adjudicated_answer")
+        }
         for item in items:
             item_slots = sorted(slots.get(item.pk, {}).values(), key=lambda s: s["index"])
             approved = []
@@ -193,7 +202,7 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
                 "state": item.state,
                 "created_at": item.created_at,
                 "done_at": item.done_at,
-                "answer": approved[0]["answer"] if approved else None,
+                "answer": final.get(item.pk, approved[0]["answer"] if approved else None),
                 "approved": approved,
                 "slots": item_slots,
             }

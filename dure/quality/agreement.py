@@ -27,13 +27,11 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from dure.projects.models import Project
-from dure.projects.selectors import spec_of
 from dure.projects.spec import InterfaceSpec
 from dure.quality.scoring import (
     KEYPOINT_RADIUS,
@@ -44,6 +42,10 @@ from dure.quality.scoring import (
     score_output,
     span_f1,
 )
+
+if TYPE_CHECKING:
+    # The measures import no Django models, so the benchmark can run them without a configured project.
+    from dure.projects.models import Project
 
 Metric = Literal["nominal", "ordinal", "interval", "jaccard"]
 
@@ -469,6 +471,8 @@ def project_agreement(*, project: Project, max_items: int = DEFAULT_MAX_ITEMS) -
          "outputs": [{"name", "type", "metric", "value", "items", "pairs", "observed_agreement", …}],
          "pairs_total": n, "pairs": [{"workers": [a, b], "items": n, "agreement": x, "outputs": {name: x}}]}
     """
+    from dure.projects.selectors import spec_of
+
     answers = approved_overlap_answers(project=project, max_items=max_items)
     result = answers_agreement(spec_of(project), answers)
     return {"project": project.pk, "max_items": max_items, **result}

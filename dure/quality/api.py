@@ -7,17 +7,22 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from dure.academy.models import UserCertification
 from dure.core.http import user_of
 from dure.projects.selectors import Access, project_access
 from dure.quality import agreement, selectors, services
-from dure.quality.models import Appeal, Audit, GoldItem, Pause
-from dure.quality.schemas import AppealDecisionIn, AppealIn, AuditDecisionIn, GoldIn, QualitySettingsIn
+from dure.quality.models import AdjudicationState, AggregatedAnswer, Appeal, Audit, GoldItem, Pause
+from dure.quality.schemas import (
+    AdjudicationIn,
+    AppealDecisionIn,
+    AppealIn,
+    AuditDecisionIn,
+    GoldIn,
+    QualitySettingsIn,
+)
 
 router = Router(tags=["quality"])
 
-#: the certification that makes a reviewer a senior who may audit other reviewers
-SENIOR_CERTIFICATION = "review-master"
+SENIOR_CERTIFICATION = services.SENIOR_CERTIFICATION
 
 
 def _managed(request: HttpRequest, project_id: int) -> Access:
@@ -199,14 +204,15 @@ def decide_appeal(
 
 
 def _senior(request: HttpRequest, project_id: int) -> Access:
-    """Managers, and reviewers holding the review-master certification, audit other reviewers' decisions."""
+    """Managers, and reviewers holding the review-master certification, audit other reviewers' decisions
+    and adjudicate items whose aggregated answer is not confident enough."""
     user = user_of(request)
     access = project_access(user=user, project_id=project_id)
-    senior = access.can_manage or (
-        access.can_review
-        and UserCertification.objects.filter(user=user, certification__slug=SENIOR_CERTIFICATION).exists()
+    access.require(
+        services.may_adjudicate(
+            user=user, project=access.project, can_manage=access.can_manage, can_review=access.can_review
+        )
     )
-    access.require(senior)
     return access
 
 
@@ -237,3 +243,60 @@ def maintain_reviewers(request: HttpRequest, project_id: int) -> dict[str, Any]:
     access = _managed(request, project_id)
     services.sample_audits(project=access.project)
     return services.maintain_reviewers(project=access.project).as_dict()
+
+
+# --- aggregation and adjudication ------------------------------------------------------------------------
+
+
+@router.post("/projects/{project_id}/aggregate")
+def aggregate_project(request: HttpRequest, project_id: int) -> dict[str, Any]:
+    """Recomputes the project's aggregated answers now (Dawid-Skene), instead of waiting for the job."""
+    access = _managed(request, project_id)
+    return services.aggregate_project(project=access.project)
+
+
+@router.get("/projects/{project_id}/adjudications")
+def adjudication_queue(request: HttpRequest, project_id: int) -> dict[str, Any]:
+    access = _senior(request, project_id)
+    pending = (
+        AggregatedAnswer.objects.filter(project=access.project, state=AdjudicationState.PENDING)
+        .order_by("id")
+        .values("item_id", "confidence", "method", "lease_expires_at")[:200]
+    )
+    return {
+        **selectors.adjudication_summary(project=access.project),
+        "queue": [
+            {
+                **row,
+                "lease_expires_at": row["lease_expires_at"].isoformat() if row["lease_expires_at"] else None,
+            }
+            for row in pending
+        ],
+    }
+
+
+@router.post("/projects/{project_id}/adjudications/next", response={200: dict, 204: None})
+def next_adjudication(request: HttpRequest, project_id: int) -> Status:
+    access = _senior(request, project_id)
+    found = services.lease_next_adjudication(adjudicator=user_of(request), project=access.project)
+    return Status(204, None) if found is None else Status(200, selectors.adjudication_view(found))
+
+
+@router.post("/projects/{project_id}/adjudications/{item_id}/decision")
+def adjudicate(request: HttpRequest, project_id: int, item_id: int, body: AdjudicationIn) -> dict[str, Any]:
+    access = _senior(request, project_id)
+    found = services.adjudicate(
+        adjudicator=user_of(request),
+        project=access.project,
+        item_id=item_id,
+        answer=body.answer,
+        note=body.note,
+    )
+    return selectors.adjudication_view(found)
+
+
+@router.post("/projects/{project_id}/adjudications/{item_id}/release", response={204: None})
+def release_adjudication(request: HttpRequest, project_id: int, item_id: int) -> Status:
+    access = _senior(request, project_id)
+    services.release_adjudication(adjudicator=user_of(request), project=access.project, item_id=item_id)
+    return Status(204, None)

@@ -71,3 +71,23 @@ class AnswerChecksFailed(InvalidInput):
     default_message = _(
         "The automatic checks found problems in this answer; fix the marked fields and submit again."
     )
+
+
+class AdjudicationNotFound(NotFound):
+    code = "adjudication_not_found"
+    default_message = _("There is no such item to adjudicate.")
+
+
+class AdjudicationClosed(Conflict):
+    code = "adjudication_closed"
+    default_message = _("This item has been adjudicated already, or no longer needs it.")
+
+
+class AdjudicationNotHeld(Conflict):
+    code = "adjudication_not_held"
+    default_message = _("Take the item from the adjudication queue first; your hold on it may have expired.")
+
+
+class InvalidAdjudication(InvalidInput):
+    code = "invalid_adjudication"
+    default_message = _("The final answer does not match the project's interface.")

@@ -6,6 +6,8 @@ from the work tables, so the work loop writes nothing extra for them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -38,6 +40,8 @@ class QualitySettings(models.Model):
     #: rejections on this project (in the last 30 days) after which a worker is routed away from it
     max_rejections = models.PositiveSmallIntegerField(_("rejections before routing away"), default=10)
     max_rejection_rate = models.FloatField(_("rejection rate before routing away"), default=0.5)
+    #: aggregated answers (overlap > 1) less confident than this go to a senior reviewer
+    adjudication_threshold = models.FloatField(_("minimum aggregation confidence"), default=0.7)
 
 
 class GoldItem(models.Model):
@@ -164,3 +168,50 @@ class Level(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AggregationMethod(models.TextChoices):
+    MAJORITY = "majority", _("Majority vote (weighted by skill)")
+    WAWA = "wawa", _("Wawa")
+    DAWID_SKENE = "dawid_skene", _("Dawid-Skene")
+
+
+class AdjudicationState(models.TextChoices):
+    NONE = "none", _("Confident enough")
+    PENDING = "pending", _("Waiting for a senior reviewer")
+    DONE = "done", _("Adjudicated")
+
+
+class AggregatedAnswer(models.Model):
+    """The one answer of an item that several workers answered (overlap > 1), and how sure it is.
+
+    Recomputed when the item is done (a quick per-item vote) and by the project job (Dawid-Skene over the
+    whole project); never once a senior reviewer adjudicated it. ``final_answer`` is what exports use.
+    """
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="aggregate")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=16, choices=AggregationMethod.choices)
+    answer = models.JSONField()
+    confidence = models.FloatField()
+    #: per output: confidence and the method's detail
+    detail = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=AdjudicationState.choices, default=AdjudicationState.NONE)
+    #: the senior reviewer holding the item in the adjudication queue, until ``lease_expires_at``
+    adjudicator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    adjudicated_answer = models.JSONField(null=True, blank=True)
+    adjudicated_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "id"], condition=Q(state="pending"), name="adjudication_queue")
+        ]
+
+    @property
+    def final_answer(self) -> Any:
+        return self.adjudicated_answer if self.state == AdjudicationState.DONE else self.answer

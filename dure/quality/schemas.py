@@ -41,3 +41,9 @@ class QualitySettingsIn(Schema):
     audit_min_count: int | None = Field(default=None, ge=1, le=10_000)
     max_rejections: int | None = Field(default=None, ge=1, le=10_000)
     max_rejection_rate: float | None = Field(default=None, ge=0, le=1)
+    adjudication_threshold: float | None = Field(default=None, ge=0, le=1)
+
+
+class AdjudicationIn(Schema):
+    answer: dict[str, Any]
+    note: str = Field(default="", max_length=5000)

@@ -324,3 +324,59 @@ def review_queue_wait(*, project: Project) -> dict[str, Any]:
 def pending_gold_free(*, worker: User, project: Project) -> Any:
     touched = Assignment.objects.filter(item_id=OuterRef("item_id"), worker=worker)
     return GoldItem.objects.filter(project=project).filter(~Exists(touched))
+
+
+# --- adjudication ----------------------------------------------------------------------------------------
+
+
+def adjudication_view(aggregated: Any) -> dict[str, Any]:
+    """An item in the adjudication queue: its data, the aggregate, and every worker's answer side by side
+    (under pseudonyms: the senior judges answers, not people), most skilled first."""
+    from dure.quality.aggregation import worker_skills
+    from dure.work.models import Item
+    from dure.work.selectors import pseudonym
+
+    item = Item.objects.get(pk=aggregated.item_id)
+    answers = list(
+        Submission.objects.filter(item_id=item.pk, state=SubmissionState.APPROVED)
+        .order_by("worker_id")
+        .values("worker_id", "answer", "created_at")
+    )
+    skills = worker_skills(project_id=item.project_id, worker_ids=[a["worker_id"] for a in answers])
+    answers.sort(key=lambda a: (-skills[a["worker_id"]], a["worker_id"]))
+    return {
+        "item": {"id": item.pk, "external_id": item.external_id, "data": item.data},
+        "state": aggregated.state,
+        "method": aggregated.method,
+        "answer": aggregated.answer,
+        "confidence": aggregated.confidence,
+        "outputs": (aggregated.detail or {}).get("outputs", {}),
+        "final_answer": aggregated.final_answer,
+        "lease_expires_at": aggregated.lease_expires_at.isoformat() if aggregated.lease_expires_at else None,
+        "answers": [
+            {
+                "worker": pseudonym(a["worker_id"]),
+                "skill": round(skills[a["worker_id"]], 3),
+                "answer": a["answer"],
+                "submitted_at": a["created_at"].isoformat(),
+            }
+            for a in answers
+        ],
+    }
+
+
+def adjudication_summary(*, project: Project) -> dict[str, Any]:
+    """Counts of aggregated items by adjudication state, and the mean confidence."""
+    from dure.quality.models import AggregatedAnswer
+
+    rows = AggregatedAnswer.objects.filter(project=project).values("state").annotate(n=Count("id"))
+    counts = {row["state"]: row["n"] for row in rows}
+    mean = AggregatedAnswer.objects.filter(project=project).aggregate(m=Avg("confidence"))["m"]
+    return {
+        "aggregated": sum(counts.values()),
+        "confident": counts.get("none", 0),
+        "pending": counts.get("pending", 0),
+        "adjudicated": counts.get("done", 0),
+        "mean_confidence": round(mean, 4) if mean is not None else None,
+        "threshold": settings_of(project).adjudication_threshold,
+    }

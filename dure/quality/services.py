@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from dure.accounts.models import User
@@ -20,7 +21,17 @@ from dure.projects.models import Project, ProjectMember, ProjectRole
 from dure.projects.selectors import spec_of
 from dure.projects.services import set_project_member
 from dure.projects.spec import answer_errors
+from dure.quality.aggregation import (
+    Aggregate,
+    aggregate_answer,
+    approved_votes,
+    project_class_results,
+    worker_skills,
+)
 from dure.quality.errors import (
+    AdjudicationClosed,
+    AdjudicationNotFound,
+    AdjudicationNotHeld,
     AppealDecided,
     AppealExists,
     AppealNotFound,
@@ -28,10 +39,14 @@ from dure.quality.errors import (
     AuditNotFound,
     GoldItemWorkedOn,
     GoldNotFound,
+    InvalidAdjudication,
     InvalidGoldAnswer,
     PauseNotFound,
 )
 from dure.quality.models import (
+    AdjudicationState,
+    AggregatedAnswer,
+    AggregationMethod,
     Appeal,
     AppealState,
     Audit,
@@ -46,7 +61,10 @@ from dure.quality.models import (
 from dure.quality.scoring import score_answer
 from dure.quality.selectors import review_queue_wait, settings_of, worker_scores
 from dure.work.errors import ItemNotFound
-from dure.work.models import Assignment, Item, Review, ReviewState, Slot, SlotState
+from dure.work.models import Assignment, Item, Review, ReviewState, Slot, SlotState, Submission
+
+#: the certification that makes a reviewer a senior who may audit other reviewers and adjudicate items
+SENIOR_CERTIFICATION = "review-master"
 
 # --- gold ------------------------------------------------------------------------------------------------
 
@@ -254,6 +272,196 @@ def decide_audit(*, auditor: User, audit_id: int, agrees: bool, note: str = "", 
         audit.note, audit.decided_at = note.strip()[:5000], timezone.now()
         audit.save()
     return audit
+
+
+# --- aggregation and adjudication (overlap > 1) ----------------------------------------------------------
+
+
+def _store_aggregates(
+    *, project: Project, results: dict[int, Aggregate], method: str, threshold: float
+) -> int:
+    """Writes (or rewrites) the items' aggregated answers; adjudicated ones are never touched."""
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {
+            a.item_id: a
+            for a in AggregatedAnswer.objects.select_for_update().filter(item_id__in=list(results))
+        }
+        fresh: list[AggregatedAnswer] = []
+        changed: list[AggregatedAnswer] = []
+        for item_id, result in results.items():
+            found = existing.get(item_id)
+            if found is not None and found.state == AdjudicationState.DONE:
+                continue
+            state = AdjudicationState.PENDING if result.confidence < threshold else AdjudicationState.NONE
+            row = found or AggregatedAnswer(item_id=item_id, project=project)
+            row.method, row.answer, row.detail = method, result.value, result.detail
+            row.confidence, row.computed_at, row.state = round(float(result.confidence), 4), now, state
+            if state == AdjudicationState.NONE:
+                row.adjudicator, row.lease_expires_at = None, None
+            (changed if found is not None else fresh).append(row)
+        AggregatedAnswer.objects.bulk_create(fresh, batch_size=500)
+        AggregatedAnswer.objects.bulk_update(
+            changed,
+            [
+                "method",
+                "answer",
+                "detail",
+                "confidence",
+                "computed_at",
+                "state",
+                "adjudicator",
+                "lease_expires_at",
+            ],
+            batch_size=500,
+        )
+    return len(fresh) + len(changed)
+
+
+def aggregate_item(*, item_id: int) -> AggregatedAnswer | None:
+    """The quick result when an item is done: a skill-weighted vote per output (None below overlap 2)."""
+    item = Item.objects.select_related("project").filter(pk=item_id).first()
+    if item is None:
+        return None
+    votes = approved_votes(item_ids=[item_id]).get(item_id)
+    if not votes:
+        return None
+    skills = worker_skills(project_id=item.project_id, worker_ids=[v.worker_id for v in votes])
+    for vote in votes:
+        vote.skill = skills[vote.worker_id]
+    result = aggregate_answer(spec_of(item.project), votes)
+    quality = settings_of(item.project)
+    _store_aggregates(
+        project=item.project,
+        results={item_id: result},
+        method=AggregationMethod.MAJORITY,
+        threshold=quality.adjudication_threshold,
+    )
+    return AggregatedAnswer.objects.filter(item_id=item_id).first()
+
+
+#: items aggregated per round trip by ``aggregate_project``
+AGGREGATION_CHUNK = 2000
+
+
+def aggregate_project(*, project: Project, method: str = AggregationMethod.DAWID_SKENE) -> dict[str, int]:
+    """Recomputes every done item with two or more approved answers: class outputs by Dawid-Skene (or
+    Wawa) over the whole project, the other outputs per item weighted by skill."""
+    from dure.work.models import ItemState
+
+    spec = spec_of(project)
+    quality = settings_of(project)
+    item_ids = list(
+        Item.objects.filter(project=project, state=ItemState.DONE, approved_count__gte=2)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    votes = approved_votes(item_ids=item_ids)
+    skills = worker_skills(
+        project_id=project.pk, worker_ids=[v.worker_id for group in votes.values() for v in group]
+    )
+    for group in votes.values():
+        for vote in group:
+            vote.skill = skills[vote.worker_id]
+    classes = project_class_results(spec, votes, method=method)
+    results = {
+        item_id: aggregate_answer(spec, group, classes=classes[item_id]) for item_id, group in votes.items()
+    }
+    stored = 0
+    ids = list(results)
+    for start in range(0, len(ids), AGGREGATION_CHUNK):
+        chunk = {i: results[i] for i in ids[start : start + AGGREGATION_CHUNK]}
+        stored += _store_aggregates(
+            project=project, results=chunk, method=method, threshold=quality.adjudication_threshold
+        )
+    pending = AggregatedAnswer.objects.filter(project=project, state=AdjudicationState.PENDING).count()
+    return {"items": len(results), "stored": stored, "pending_adjudication": pending}
+
+
+def may_adjudicate(*, user: User, project: Project, can_manage: bool, can_review: bool) -> bool:
+    """The people who audit reviewers adjudicate too: managers, and reviewers certified as senior."""
+    from dure.academy.models import UserCertification
+
+    return can_manage or (
+        can_review
+        and UserCertification.objects.filter(user=user, certification__slug=SENIOR_CERTIFICATION).exists()
+    )
+
+
+def _adjudicable(*, adjudicator: User, project: Project) -> Any:
+    # A senior never settles an item they answered themselves.
+    answered = Submission.objects.filter(item_id=OuterRef("item_id"), worker=adjudicator)
+    return AggregatedAnswer.objects.filter(project=project, state=AdjudicationState.PENDING).exclude(
+        Exists(answered)
+    )
+
+
+def lease_next_adjudication(*, adjudicator: User, project: Project) -> AggregatedAnswer | None:
+    """The adjudicator's current item, else the oldest pending one nobody holds (or whose hold expired)."""
+    now = timezone.now()
+    held = (
+        _adjudicable(adjudicator=adjudicator, project=project)
+        .filter(adjudicator=adjudicator, lease_expires_at__gt=now)
+        .order_by("id")
+        .first()
+    )
+    if held is not None:
+        return held
+    for _attempt in range(5):
+        candidate = (
+            _adjudicable(adjudicator=adjudicator, project=project)
+            .filter(Q(adjudicator__isnull=True) | Q(lease_expires_at__lte=now))
+            .order_by("id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if candidate is None:
+            return None
+        # conditional update: when two seniors race for one item, one of them takes it
+        taken = (
+            AggregatedAnswer.objects.filter(pk=candidate, state=AdjudicationState.PENDING)
+            .filter(Q(adjudicator__isnull=True) | Q(lease_expires_at__lte=now))
+            .update(adjudicator=adjudicator, lease_expires_at=now + timedelta(seconds=project.lease_seconds))
+        )
+        if taken:
+            return AggregatedAnswer.objects.get(pk=candidate)
+    return None
+
+
+def adjudicate(
+    *, adjudicator: User, project: Project, item_id: int, answer: Any, note: str = ""
+) -> AggregatedAnswer:
+    """The senior's final answer for an item they hold: validated against the interface, then final."""
+    with transaction.atomic():
+        found = (
+            AggregatedAnswer.objects.select_for_update(of=("self",))
+            .select_related("item")
+            .filter(project=project, item_id=item_id)
+            .first()
+        )
+        if found is None or Submission.objects.filter(item_id=item_id, worker=adjudicator).exists():
+            raise AdjudicationNotFound()
+        if found.state != AdjudicationState.PENDING:
+            raise AdjudicationClosed()
+        if found.adjudicator_id != adjudicator.pk or (
+            found.lease_expires_at is not None and found.lease_expires_at <= timezone.now()
+        ):
+            raise AdjudicationNotHeld()
+        problems = answer_errors(spec_of(project), answer, found.item.data)
+        if problems:
+            raise InvalidAdjudication(errors=problems)
+        found.adjudicated_answer, found.adjudicated_at = answer, timezone.now()
+        found.state, found.note, found.lease_expires_at = AdjudicationState.DONE, note.strip()[:5000], None
+        found.save(
+            update_fields=["adjudicated_answer", "adjudicated_at", "state", "note", "lease_expires_at"]
+        )
+    return found
+
+
+def release_adjudication(*, adjudicator: User, project: Project, item_id: int) -> None:
+    AggregatedAnswer.objects.filter(
+        project=project, item_id=item_id, adjudicator=adjudicator, state=AdjudicationState.PENDING
+    ).update(adjudicator=None, lease_expires_at=None)
 
 
 # --- the platform's reviewers ----------------------------------------------------------------------------

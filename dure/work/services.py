@@ -629,6 +629,10 @@ def decide(
                 state=Case(When(done, then=Value(ItemState.DONE)), default=F("state")),
                 done_at=Case(When(done, then=Value(now)), default=F("done_at")),
             )
+            if project.overlap > 1 and Item.objects.filter(pk=slot.item_id, state=ItemState.DONE).exists():
+                from dure.quality.jobs import enqueue_item_aggregation
+
+                enqueue_item_aggregation(slot.item_id)
         else:
             submission.state = SubmissionState.REJECTED
             kind = "rejected"
