@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from dure.datasets.conf import conf
 from dure.datasets.exporters import EXPORTERS
 from dure.datasets.media import path_from_token
 from dure.datasets.presenters import job_payload
+from dure.datasets.ranges import ranged_file_response
 from dure.datasets.readers import IMPORT_FORMATS
 from dure.projects.selectors import project_access
 
@@ -91,15 +93,16 @@ def cancel(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
     return redirect("datasets:jobs", project_id=project_id)
 
 
-def signed_media(request: HttpRequest, token: str) -> FileResponse:
-    """Serves a stored media file to whoever holds a fresh signed link (see ``media.signed_media_url``)."""
+def signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Serves a stored media file to whoever holds a fresh signed link (see ``media.signed_media_url``),
+    whole or one byte range of it, so that players can seek."""
     try:
         path = path_from_token(token, max_age=conf("MEDIA_URL_SECONDS"))
     except signing.BadSignature:
         raise Http404 from None
     if not default_storage.exists(path):
         raise Http404
-    response = FileResponse(default_storage.open(path, "rb"))
+    response = ranged_file_response(request, storage=default_storage, path=path)
     response["Cache-Control"] = f"private, max-age={conf('MEDIA_URL_SECONDS')}"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -11,10 +11,12 @@ import mimetypes
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from dure.audit import services as audit
 from dure.core.http import user_of
+from dure.datasets.ranges import ranged_file_response
 from dure.projects.selectors import project_access
 
 PROJECT_PREFIXES = {"uploads", "projects"}
@@ -29,7 +31,7 @@ def safe_parts(path: str) -> list[str]:
 
 
 @login_required
-def media(request: HttpRequest, path: str) -> FileResponse:
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
     parts = safe_parts(path)
     if parts[0] in PROJECT_PREFIXES and len(parts) > 2 and parts[1].isdigit():
         access = project_access(user=user_of(request), project_id=int(parts[1]))
@@ -42,9 +44,8 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     if not default_storage.exists(path):
         raise Http404
     content_type, _encoding = mimetypes.guess_type(path)
-    response = FileResponse(
-        default_storage.open(path, "rb"), content_type=content_type or "application/octet-stream"
-    )
+    # byte ranges, so that a player can seek in a recording or a video (see dure.datasets.ranges)
+    response = ranged_file_response(request, storage=default_storage, path=path, content_type=content_type)
     # Stored files come from workers: never let a browser run one as a page of this site.
     response["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
