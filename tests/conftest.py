@@ -46,6 +46,9 @@ def _fresh_process_caches() -> None:
     from dure.quality.selectors import forget_profiles
 
     forget_profiles()
+    from dure.assist.services import forget_settings
+
+    forget_settings()
 
 
 class Api:

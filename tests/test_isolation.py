@@ -17,6 +17,7 @@ from dure.academy.models import ExamAttempt, PracticeItem
 from dure.accounts.models import Role
 from dure.accounts.services import create_organization, issue_token, set_membership
 from dure.api import api as ninja_api
+from dure.assist.models import AssistJob
 from dure.datasets.models import DatasetJob
 from dure.notices.models import Announcement, Notification, Question
 from dure.projects.models import ProjectRole
@@ -122,6 +123,7 @@ def other(db: None) -> dict[str, Any]:
     )
     announcement = Announcement.objects.create(project=project, author=owner, title=MARKER, body=MARKER)
     question = Question.objects.create(project=project, asker=worker, text=MARKER)
+    assist_job = AssistJob.objects.create(project=project, backend="http", params={"note": MARKER})
     return {
         "organization_id": organization.pk,
         "slug": exam.course.slug if getattr(exam, "course", None) else "boxes",
@@ -142,6 +144,7 @@ def other(db: None) -> dict[str, Any]:
         "notification_id": notification.pk,
         "announcement_id": announcement.pk,
         "question_id": question.pk,
+        "assist_job_id": assist_job.pk,
         # operator-only routes: any id; nobody in our organization is the operator
         "batch_id": 999_999,
         "payout_id": 999_999,
@@ -179,6 +182,7 @@ PAGE_PARAMETER = r"<([^>]+)>"
 #: every parameter name the ``other`` fixture fills
 CASES = SHARED_CATALOGUE | {"attempt_id", "pause_id", "appeal_id", "audit_id", "organization_id", "project_id", "item_id", "assignment_id", "review_id", "user_id", "token_id",
          "webhook_id", "job_id", "notification_id", "announcement_id", "question_id", "batch_id", "payout_id",
+         "assist_job_id",
          "key", "token", "path", "action"}  # fmt: skip
 
 

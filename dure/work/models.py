@@ -77,6 +77,8 @@ class Slot(models.Model):
     rework_round = models.PositiveSmallIntegerField(default=0)
     #: when the slot entered the review queue; the oldest is reviewed first
     queued_at = models.DateTimeField(null=True, blank=True)
+    #: within the review queue, higher first: how much the assistance flags worry about the submission
+    review_priority = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -90,9 +92,9 @@ class Slot(models.Model):
         indexes = [
             models.Index(fields=["project", "id"], condition=Q(state="open"), name="slot_open_queue"),
             models.Index(
-                fields=["project", "queued_at", "id"],
+                fields=["project", "-review_priority", "queued_at", "id"],
                 condition=Q(state="submitted"),
-                name="slot_review_queue",
+                name="slot_review_queue_flagged",
             ),
             models.Index(
                 fields=["worker", "project"], condition=Q(state="rejected"), name="slot_rework_queue"

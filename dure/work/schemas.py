@@ -26,6 +26,23 @@ class ReworkOut(Schema):
     previous_answer: Any
 
 
+class SuggestionOut(Schema):
+    """A model's (or an import's) suggested answer, shown to the worker to accept or correct."""
+
+    backend: str
+    answer: dict[str, Any]
+    confidence: float | None
+
+
+class AssistFlagsOut(Schema):
+    """Why a reviewer should look at this submission first (dure/assist), when assistance is on."""
+
+    score: float
+    flags: list[dict[str, Any]]
+    suggestion_shown: bool
+    similarity: float | None
+
+
 class AssignmentOut(Schema):
     id: int
     project_id: int
@@ -33,6 +50,7 @@ class AssignmentOut(Schema):
     expires_at: datetime
     active_seconds: float
     rework: ReworkOut | None
+    suggestion: SuggestionOut | None = None
 
 
 class NextAssignmentOut(Schema):
@@ -96,6 +114,7 @@ class ReviewOut(Schema):
     expires_at: datetime
     submission: SubmissionForReview
     item: ItemOut
+    assist: AssistFlagsOut | None = None
     history: list[HistoryEntry]
 
 

@@ -11,6 +11,8 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from dure.accounts.models import User
+from dure.assist.selectors import review_flags
+from dure.assist.services import suggestion_for
 from dure.projects.models import Project
 from dure.work.errors import ItemNotFound
 from dure.work.models import (
@@ -81,6 +83,8 @@ def assignment_payload(assignment: Assignment) -> dict[str, Any]:
         "expires_at": assignment.expires_at,
         "active_seconds": round(assignment.active_seconds, 1),
         "rework": rework,
+        # a rework starts from the worker's own answer, not from the model's
+        "suggestion": None if rework else suggestion_for(project_id=assignment.project_id, item=item),
     }
 
 
@@ -126,6 +130,7 @@ def review_payload(review: Review) -> dict[str, Any]:
             "active_seconds": round(submission.active_seconds, 1),
         },
         "item": item_payload(submission.item),
+        "assist": review_flags(submission_id=submission.pk, project_id=review.project_id),
         # Version 1 is the slot's first answer, so there is no earlier one to show: skip the queries.
         "history": (
             [h for h in slot_history(review.slot_id) if h["submission_id"] != submission.pk]

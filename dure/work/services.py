@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dure.accounts.models import User
+from dure.assist.services import assess_submission
 from dure.core.errors import Conflict, InvalidInput
 from dure.core.fastsql import insert_row, update_rows
 from dure.payments.errors import BudgetExhausted
@@ -421,10 +422,13 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
                               sha256=digest, created_at=now)
                 for digest in dict.fromkeys(digest for _where, digest in files)
             )  # fmt: skip
+        priority = assess_submission(
+            submission=submission, spec=spec, item=assignment.item, rework=assignment.rework_round > 0
+        )
         updated = update_rows(
             Slot,
             {"state": SlotState.SUBMITTED, "submission_id": submission.pk, "queued_at": now,
-             "expires_at": None, "updated_at": now},
+             "expires_at": None, "updated_at": now, "review_priority": priority},
             id=assignment.slot_id, assignment_id=assignment.pk, state=SlotState.LEASED,
         )  # fmt: skip
         if updated != 1:
@@ -498,7 +502,8 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
             .select_related("submission__item")
             .filter(project=project, state=SlotState.SUBMITTED)
             .exclude(worker=reviewer)
-            .order_by("queued_at", "id")
+            # flagged submissions first; the partial index slot_review_queue_flagged has this order
+            .order_by("-review_priority", "queued_at", "id")
             .first()
         )
         if slot is None:
