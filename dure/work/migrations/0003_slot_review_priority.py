@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('projects', '0002_project_country_project_platform_fee_bps'),
-        ('work', '0001_initial'),
+        ('work', '0002_submission_checks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
