@@ -26,6 +26,7 @@ from dure.core.auth import API_AUTH
 from dure.core.errors import DureError, InvalidInput, PayloadTooLarge
 from dure.core.jsonsafe import storage_problem
 from dure.datasets.api import router as datasets_router
+from dure.matching.api import router as matching_router
 from dure.notices.api import router as notices_router
 from dure.payments.api import router as payments_router
 from dure.projects.api import router as projects_router
@@ -166,6 +167,7 @@ api.add_router("/", academy_router)
 api.add_router("/", quality_router)
 api.add_router("/", notices_router)
 api.add_router("/", assist_router)
+api.add_router("/", matching_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:

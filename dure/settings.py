@@ -212,6 +212,7 @@ from typing import Any  # noqa: E402
 INSTALLED_APPS += ["dure.audit", "dure.webhooks"]
 INSTALLED_APPS += ["dure.academy", "dure.quality"]
 INSTALLED_APPS += ["dure.notices"]
+INSTALLED_APPS += ["dure.matching"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "django.middleware.csp.ContentSecurityPolicyMiddleware")  # fmt: skip
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

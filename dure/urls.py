@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("dure.quality.urls")),
     path("", include("dure.notices.urls")),
     path("", include("dure.assist.urls")),
+    path("", include("dure.matching.urls")),
     path("", include("dure.web.urls")),
 ]

@@ -19,6 +19,7 @@ from dure.accounts.services import create_organization, issue_token, set_members
 from dure.api import api as ninja_api
 from dure.assist.models import AssistJob
 from dure.datasets.models import DatasetJob
+from dure.matching.models import ProjectInvitation
 from dure.notices.models import Announcement, Notification, Question
 from dure.projects.models import ProjectRole
 from dure.projects.services import create_project, set_project_member
@@ -62,6 +63,11 @@ NO_OBJECT = {
     "GET /me/pauses": "the caller's own",
     "GET /notifications": "the caller's own",
     "POST /notifications/read-all": "the caller's own",
+    "GET /matching/projects": "open public projects and the caller's own private ones (matching.may_discover)",
+    "GET /matching/profile": "the caller's own",
+    "PATCH /matching/profile": "the caller's own",
+    "GET /matching/talent": "people who opted in to be found by any organization; project_id via project_access",
+    "GET /matching/invitations": "the caller's own",
 }
 PAGES_WITHOUT_OBJECTS = {"login", "logout", "signup", "home", "tokens", "earnings", "statement_csv", "payouts",
                          "payout_action", "project_create", "builder_rows", "builder_preview", "guideline_preview",
@@ -124,6 +130,7 @@ def other(db: None) -> dict[str, Any]:
     announcement = Announcement.objects.create(project=project, author=owner, title=MARKER, body=MARKER)
     question = Question.objects.create(project=project, asker=worker, text=MARKER)
     assist_job = AssistJob.objects.create(project=project, backend="http", params={"note": MARKER})
+    invitation = ProjectInvitation.objects.create(project=project, user=worker, invited_by=owner, message=MARKER)
     return {
         "organization_id": organization.pk,
         "slug": exam.course.slug if getattr(exam, "course", None) else "boxes",
@@ -145,6 +152,7 @@ def other(db: None) -> dict[str, Any]:
         "announcement_id": announcement.pk,
         "question_id": question.pk,
         "assist_job_id": assist_job.pk,
+        "invitation_id": invitation.pk,
         # operator-only routes: any id; nobody in our organization is the operator
         "batch_id": 999_999,
         "payout_id": 999_999,
@@ -182,7 +190,7 @@ PAGE_PARAMETER = r"<([^>]+)>"
 #: every parameter name the ``other`` fixture fills
 CASES = SHARED_CATALOGUE | {"attempt_id", "pause_id", "appeal_id", "audit_id", "organization_id", "project_id", "item_id", "assignment_id", "review_id", "user_id", "token_id",
          "webhook_id", "job_id", "notification_id", "announcement_id", "question_id", "batch_id", "payout_id",
-         "assist_job_id",
+         "assist_job_id", "invitation_id",
          "key", "token", "path", "action"}  # fmt: skip
 
 

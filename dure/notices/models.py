@@ -20,6 +20,8 @@ class Kind(models.TextChoices):
     JOB_FAILED = "job_failed", _("Import or export failed")
     QUESTION_ANSWERED = "question_answered", _("Question answered")
     BUDGET_LOW = "budget_low", _("Budget too low to hand out items")
+    PROJECT_INVITATION = "project_invitation", _("Invitation to a project")
+    PROJECT_MATCH = "project_match", _("A project that matches you opened")
 
 
 class Notification(models.Model):

@@ -76,6 +76,15 @@ def wording(kind: str, data: dict[str, Any]) -> Wording:
         )
     if kind == Kind.QUESTION_ANSWERED:
         return Wording(_("Your question in %(project)s was answered") % data, "")
+    if kind == Kind.PROJECT_INVITATION:
+        if data.get("qualification"):
+            return Wording(_("You are invited to the qualification test of %(project)s") % data, "")
+        return Wording(_("You are invited to work on %(project)s") % data, str(data.get("message") or ""))
+    if kind == Kind.PROJECT_MATCH:
+        return Wording(
+            _("A project that matches you opened: %(project)s") % data,
+            _("%(price)s won per item") % {"price": f"{data.get('price', 0):,}"},
+        )
     return Wording(str(kind), "")
 
 

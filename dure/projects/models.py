@@ -16,6 +16,13 @@ class ProjectStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class ProjectVisibility(models.TextChoices):
+    #: only people a manager added or invited (the default: nothing is published by accident)
+    PRIVATE = "private", _("Private (invite-only)")
+    #: every eligible worker on the platform may find it in their recommendations and join it
+    PUBLIC = "public", _("Open to eligible workers")
+
+
 class Project(TimeStampedModel):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(_("name"), max_length=200)
@@ -41,6 +48,11 @@ class Project(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    visibility = models.CharField(
+        _("visibility"), max_length=8, choices=ProjectVisibility.choices, default=ProjectVisibility.PRIVATE
+    )
+    #: the language a worker must read or speak (ISO 639-1, e.g. "ko"); blank when any language will do
+    language = models.CharField(_("language of the data"), max_length=8, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["organization", "status"])]

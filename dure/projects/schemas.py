@@ -17,6 +17,9 @@ class _ProjectFields(Schema):
     lease_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
     max_active_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     country: str = Field(default="KR", pattern=r"^[A-Z]{2}$")
+    #: private: only members and invited people; public: every eligible worker may find and join it
+    visibility: Literal["private", "public"] = "private"
+    language: str = Field(default="", pattern=r"^([a-z]{2})?$")
 
 
 class ProjectIn(_ProjectFields):
@@ -37,6 +40,8 @@ class ProjectPatch(Schema):
     lease_seconds: int | None = Field(default=None, ge=60, le=7 * 24 * 3600)
     max_active_seconds: int | None = Field(default=None, ge=60, le=24 * 3600)
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    visibility: Literal["private", "public"] | None = None
+    language: str | None = Field(default=None, pattern=r"^([a-z]{2})?$")
 
 
 class ProjectOut(_ProjectFields):

@@ -24,6 +24,8 @@ EDITABLE_FIELDS = {
     "max_rework_rounds",
     "lease_seconds",
     "max_active_seconds",
+    "visibility",
+    "language",
 }
 
 # Changing how many people answer an item, or what an answer is, after work started would orphan answers.

@@ -1,0 +1,34 @@
+"""Matching sections other pages include: recommended projects on the home page, the talent opt-in on the
+profile page (so those pages need no matching code in their views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from dure.accounts.models import User
+
+register = template.Library()
+
+
+@register.inclusion_tag("matching/_home.html", takes_context=True)
+def recommended_projects(context: Any, limit: int = 3) -> dict[str, Any]:
+    from dure.matching.selectors import recommendations
+
+    user = context["request"].user
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {"recommended": []}
+    return {"recommended": recommendations(user=user, limit=limit, micro_limit=0)["projects"]}
+
+
+@register.inclusion_tag("matching/_opt_in.html", takes_context=True)
+def talent_opt_in(context: Any) -> dict[str, Any]:
+    from dure.matching.selectors import talent_profile
+
+    request = context["request"]
+    return {
+        "profile": talent_profile(user=request.user),
+        "next": request.path,
+        "csrf_token": context.get("csrf_token"),
+    }
