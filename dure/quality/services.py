@@ -378,6 +378,19 @@ def aggregate_project(*, project: Project, method: str = AggregationMethod.DAWID
     return {"items": len(results), "stored": stored, "pending_adjudication": pending}
 
 
+def _aggregation_stale(project: Project) -> bool:
+    """An item finished after the last project-wide aggregation (the per-item job may have been lost)."""
+    from dure.work.models import ItemState
+
+    newest_done = Item.objects.filter(project=project, state=ItemState.DONE).aggregate(m=Max("done_at"))["m"]
+    if newest_done is None:
+        return False
+    last = AggregatedAnswer.objects.filter(project=project, method=AggregationMethod.DAWID_SKENE).aggregate(
+        m=Max("computed_at")
+    )["m"]
+    return last is None or newest_done > last
+
+
 def may_adjudicate(*, user: User, project: Project, can_manage: bool, can_review: bool) -> bool:
     """The people who audit reviewers adjudicate too: managers, and reviewers certified as senior."""
     from dure.academy.models import UserCertification
@@ -396,15 +409,20 @@ def _adjudicable(*, adjudicator: User, project: Project) -> Any:
     )
 
 
-def lease_next_adjudication(*, adjudicator: User, project: Project) -> AggregatedAnswer | None:
-    """The adjudicator's current item, else the oldest pending one nobody holds (or whose hold expired)."""
-    now = timezone.now()
-    held = (
+def held_adjudication(*, adjudicator: User, project: Project) -> AggregatedAnswer | None:
+    """The item the adjudicator holds now, if any (a page reload shows it again)."""
+    return (
         _adjudicable(adjudicator=adjudicator, project=project)
-        .filter(adjudicator=adjudicator, lease_expires_at__gt=now)
+        .filter(adjudicator=adjudicator, lease_expires_at__gt=timezone.now())
         .order_by("id")
         .first()
     )
+
+
+def lease_next_adjudication(*, adjudicator: User, project: Project) -> AggregatedAnswer | None:
+    """The adjudicator's current item, else the oldest pending one nobody holds (or whose hold expired)."""
+    now = timezone.now()
+    held = held_adjudication(adjudicator=adjudicator, project=project)
     if held is not None:
         return held
     for _attempt in range(5):
@@ -588,9 +606,11 @@ def run_quality_sweep() -> dict[str, int]:
     """The periodic job: audit sampling and reviewer capacity for every open project."""
     from dure.projects.models import ProjectStatus
 
-    totals = {"audits": 0, "granted": 0, "revoked": 0}
+    totals = {"audits": 0, "granted": 0, "revoked": 0, "aggregated": 0}
     for project in Project.objects.filter(status=ProjectStatus.OPEN):
         totals["audits"] += sample_audits(project=project)
+        if project.overlap > 1 and _aggregation_stale(project):
+            totals["aggregated"] += aggregate_project(project=project)["stored"]
         changes = maintain_reviewers(project=project)
         totals["granted"] += len(changes.granted)
         totals["revoked"] += len(changes.revoked)

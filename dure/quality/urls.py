@@ -4,4 +4,7 @@ from dure.quality import views
 
 app_name = "quality"
 
-urlpatterns = [path("projects/<int:project_id>/quality/", views.quality, name="project")]
+urlpatterns = [
+    path("projects/<int:project_id>/quality/", views.quality, name="project"),
+    path("projects/<int:project_id>/quality/adjudication/", views.adjudication, name="adjudication"),
+]

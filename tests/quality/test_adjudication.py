@@ -220,3 +220,12 @@ def test_adjudication_endpoints_by_role(split, api, people, role):
         assert response.status_code == (ok if role in who else refused), (role, path, response.content[:200])
         if response.status_code >= 400:
             assert response.json()["code"]
+
+
+def test_the_sweep_recomputes_projects_with_newly_done_items(split):
+    first = services.run_quality_sweep()
+    assert first["aggregated"] == 4
+    assert {a.method for a in AggregatedAnswer.objects.filter(project=split)} == {
+        AggregationMethod.DAWID_SKENE
+    }
+    assert services.run_quality_sweep()["aggregated"] == 0
