@@ -194,6 +194,10 @@ DURE = {
     # How often (at most) one process sweeps expired leases while dispatching.
     "LEASE_SWEEP_INTERVAL_SECONDS": float(os.environ.get("DURE_LEASE_SWEEP_INTERVAL_SECONDS", 5)),
     "REVIEW_LEASE_SECONDS": int(os.environ.get("DURE_REVIEW_LEASE_SECONDS", 15 * 60)),
+    # A project's review queue is backing up (its managers are told) when the oldest submission waited
+    # this many hours, or this many submissions wait; it is over at half of both.
+    "REVIEW_BACKLOG_HOURS": float(os.environ.get("DURE_REVIEW_BACKLOG_HOURS", 24)),
+    "REVIEW_BACKLOG_COUNT": int(os.environ.get("DURE_REVIEW_BACKLOG_COUNT", 500)),
     "MAX_ITEMS_PER_REQUEST": int(os.environ.get("DURE_MAX_ITEMS_PER_REQUEST", 100_000)),
     # The smallest payout a person may request, in won.
     "PAYOUT_MINIMUM": int(os.environ.get("DURE_PAYOUT_MINIMUM", 10_000)),

@@ -68,11 +68,13 @@ NO_OBJECT = {
     "PATCH /matching/profile": "the caller's own",
     "GET /matching/talent": "people who opted in to be found by any organization; project_id via project_access",
     "GET /matching/invitations": "the caller's own",
+    "GET /me/notification-preferences": "the caller's own",
+    "PATCH /me/notification-preferences": "the caller's own",
 }
 PAGES_WITHOUT_OBJECTS = {"login", "logout", "signup", "home", "tokens", "earnings", "statement_csv", "payouts",
                          "payout_action", "project_create", "builder_rows", "builder_preview", "guideline_preview",
                          "set_language", "sso_start", "sso_callback", "oidc_authentication_init",
-                         "oidc_authentication_callback"}  # fmt: skip
+                         "oidc_authentication_callback", "second_step", "two_factor"}  # fmt: skip
 
 
 #: The Academy's courses, practice items and exams are the platform's catalogue, shared by every organization

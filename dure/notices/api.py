@@ -10,11 +10,13 @@ from ninja import Query, Router, Schema, Status
 from dure.accounts.models import User
 from dure.core.http import user_of
 from dure.notices import selectors, services
-from dure.notices.models import Notification, Question
+from dure.notices.models import EmailPreference, Kind, Notification, Question
 from dure.notices.schemas import (
     AnnouncementIn,
     AnnouncementOut,
     AnswerIn,
+    EmailPreferencesOut,
+    EmailPreferencesPatch,
     FaqIn,
     NotificationList,
     NotificationOut,
@@ -72,6 +74,29 @@ def read_all(request: HttpRequest) -> dict[str, int]:
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)
 def read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
     return shaped(services.mark_read(user=user_of(request), notification_id=notification_id))
+
+
+def shaped_preferences(preference: EmailPreference) -> dict[str, Any]:
+    muted = set(preference.muted)
+    return {
+        "mode": preference.mode,
+        "muted": sorted(muted),
+        "kinds": [{"kind": k, "label": str(label), "email": k not in muted} for k, label in Kind.choices],
+    }
+
+
+@router.get("/me/notification-preferences", response=EmailPreferencesOut)
+def get_preferences(request: HttpRequest) -> dict[str, Any]:
+    from dure.notices.mail import preference
+
+    return shaped_preferences(preference(user_of(request).pk))
+
+
+@router.patch("/me/notification-preferences", response=EmailPreferencesOut)
+def patch_preferences(request: HttpRequest, body: EmailPreferencesPatch) -> dict[str, Any]:
+    return shaped_preferences(
+        services.update_email_preference(user=user_of(request), mode=body.mode, muted=body.muted)
+    )
 
 
 # --- announcements and guideline questions ----------------------------------------------------------------

@@ -40,9 +40,14 @@ def send_digests() -> int:
 
 
 def sweep_if_due() -> None:
-    """From the worker's sweep: the daily digest, and every few minutes the budgets (one worker at a time)."""
+    """From the worker's sweep: the daily digest, and every few minutes the budgets, rework deadlines and
+    review queues (one worker at a time)."""
     from django.core.cache import cache
 
     mail.digests_if_due()
     if cache.add("notices:budget-check", 1, timeout=services.BUDGET_CHECK_SECONDS):
         services.budget_low()
+    # Deadlines are hours away and queues back up over hours: a look every few minutes is on time.
+    if cache.add("notices:queue-check", 1, timeout=services.QUEUE_CHECK_SECONDS):
+        services.rework_deadlines()
+        services.review_backlog()

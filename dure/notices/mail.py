@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -68,10 +69,11 @@ def _send(user: User, subject: str, lines: list[dict[str, str]]) -> None:
     message.send()
 
 
-def _line(notification: Notification) -> dict[str, str]:
+def _line(notification: Notification) -> dict[str, Any]:
     words = wording(notification.kind, notification.data)
     link = _absolute(notification.link) if notification.link else ""
-    return {"title": words.title, "body": words.body, "link": link}
+    faq = [_absolute(str(entry.get("url", ""))) for entry in notification.data.get("faq") or []]
+    return {"title": words.title, "body": words.body, "link": link, "faq": faq}
 
 
 def wanted(notification: Notification) -> str | None:

@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     BUDGET_LOW = "budget_low", _("Budget too low to hand out items")
     PROJECT_INVITATION = "project_invitation", _("Invitation to a project")
     PROJECT_MATCH = "project_match", _("A project that matches you opened")
+    REWORK_DEADLINE = "rework_deadline", _("Rework deadline near")
+    REVIEW_BACKLOG = "review_backlog", _("Review queue backing up")
 
 
 class Notification(models.Model):
@@ -108,3 +110,17 @@ class Answer(models.Model):
     )
     text = models.TextField(_("answer"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Episode(models.Model):
+    """A condition of a project that is told once while it lasts (the review queue backing up): ``number``
+    names the current episode in notification keys, ``open`` says whether it is going on."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    number = models.PositiveIntegerField(default=0)
+    open = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "kind"], name="episode_unique")]

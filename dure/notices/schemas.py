@@ -69,3 +69,23 @@ class QuestionOut(Schema):
     in_faq: bool
     created_at: datetime
     answers: list[AnswerOut]
+
+
+class KindPreference(Schema):
+    kind: str
+    label: str
+    #: false when the person muted this kind by email (it still shows in the app)
+    email: bool
+
+
+class EmailPreferencesOut(Schema):
+    #: immediate, digest (once a day) or off
+    mode: str
+    muted: list[str]
+    kinds: list[KindPreference]
+
+
+class EmailPreferencesPatch(Schema):
+    mode: str | None = Field(default=None, max_length=20)
+    #: the kinds not wanted by email; replaces the whole list
+    muted: list[str] | None = Field(default=None, max_length=100)

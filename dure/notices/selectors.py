@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dure.accounts.models import User
-from dure.notices.errors import QuestionNotFound
+from dure.notices.errors import FaqEntryNotFound, QuestionNotFound
 from dure.notices.models import Announcement, AnnouncementRead, Kind, Notification, Question
 
 
@@ -31,12 +34,22 @@ def _job_kind(data: dict[str, Any]) -> str:
     return _("Import") if data.get("job_kind") == "import" else _("Export")
 
 
+def _when(data: dict[str, Any]) -> str:
+    """The stored UTC deadline in the reader's time zone and format."""
+    moment = parse_datetime(str(data.get("deadline") or ""))
+    if moment is None:
+        return ""
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
 def wording(kind: str, data: dict[str, Any]) -> Wording:
     """Title and body in the active language, from the data stored when the event happened."""
     if kind == Kind.SUBMISSION_REJECTED:
-        reasons = [str(r) for r in data.get("reasons") or []]
+        reasons = [str(r) for r in data.get("reasons") or [] if not str(r).startswith(FAQ_REASON_PREFIX)]
         if data.get("comment"):
             reasons.append(str(data["comment"]))
+        for entry in data.get("faq") or []:
+            reasons.append(_("see the FAQ: %(question)s") % {"question": entry.get("text", "")})
         if data.get("reopened"):
             title = _("Your submission in %(project)s was rejected and given to someone else") % data
         else:
@@ -73,6 +86,17 @@ def wording(kind: str, data: dict[str, Any]) -> Wording:
         return Wording(
             _("The budget of %(project)s is used up: no new items are handed out") % data,
             _("Deposit more budget to let work continue. Rework already promised goes on."),
+        )
+    if kind == Kind.REWORK_DEADLINE:
+        return Wording(
+            _("Your rework in %(project)s is due by %(deadline)s") % {**data, "deadline": _when(data)},
+            _("After that the item goes to someone else."),
+        )
+    if kind == Kind.REVIEW_BACKLOG:
+        return Wording(
+            _("The review queue of %(project)s is backing up") % data,
+            _("%(waiting)s submissions wait; the oldest for %(hours)s hours.")
+            % {"waiting": data.get("waiting", 0), "hours": data.get("oldest_hours", 0)},
         )
     if kind == Kind.QUESTION_ANSWERED:
         return Wording(_("Your question in %(project)s was answered") % data, "")
@@ -125,3 +149,54 @@ def question(*, project_id: int, question_id: int) -> Question:
     if found is None:
         raise QuestionNotFound()
     return found
+
+
+#: a rejection reason that links an FAQ entry of the project: ``faq:<question id>``
+FAQ_REASON_PREFIX = "faq:"
+
+
+def faq_ids(reasons: list[str]) -> list[int]:
+    found = []
+    for reason in reasons:
+        if reason.startswith(FAQ_REASON_PREFIX) and reason[len(FAQ_REASON_PREFIX) :].isdigit():
+            found.append(int(reason[len(FAQ_REASON_PREFIX) :]))
+    return found
+
+
+def check_faq_reasons(*, project_id: int, reasons: list[str]) -> None:
+    """A reviewer may link only entries of this project's FAQ (not a private question, not another
+    project's)."""
+    linked = [r for r in reasons if r.startswith(FAQ_REASON_PREFIX)]
+    if not linked:
+        return
+    ids = faq_ids(linked)
+    known = set(
+        Question.objects.filter(pk__in=ids, project_id=project_id, in_faq=True).values_list("pk", flat=True)
+    )
+    if len(ids) != len(linked) or set(ids) - known:
+        raise FaqEntryNotFound(reasons=linked)
+
+
+def faq_links(*, project_id: int, reasons: list[str]) -> list[dict[str, Any]]:
+    """The FAQ entries a rejection links, with their question and where to read the answer."""
+    ids = faq_ids(reasons)
+    if not ids:
+        return []
+    return [
+        {"id": q.pk, "text": q.text[:200], "url": faq_url(project_id, q.pk)}
+        for q in Question.objects.filter(pk__in=ids, project_id=project_id).order_by("id")
+    ]
+
+
+def faq_url(project_id: int, question_id: int) -> str:
+    return f"/projects/{project_id}/questions/#question-{question_id}"
+
+
+def faq_choices(*, project_id: int) -> list[dict[str, Any]]:
+    """What the review workspace offers to link, and the rework view resolves ``faq:<id>`` with."""
+    return [
+        {"id": pk, "text": text[:200], "url": faq_url(project_id, pk)}
+        for pk, text in Question.objects.filter(project_id=project_id, in_faq=True)
+        .order_by("id")
+        .values_list("pk", "text")[:200]
+    ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from dure.accounts.models import User
@@ -15,10 +17,12 @@ from dure.notices.models import (
     Answer,
     EmailMode,
     EmailPreference,
+    Episode,
     Kind,
     Notification,
     Question,
 )
+from dure.notices.selectors import faq_links
 from dure.projects.models import Project
 
 
@@ -78,6 +82,7 @@ def rejection(review_id: int) -> None:
             "reasons": review.reasons,
             "comment": review.comment,
             "reopened": reopened,
+            "faq": faq_links(project_id=review.project_id, reasons=review.reasons),
         },
         link="" if reopened else f"/projects/{review.project_id}/work/",
     )
@@ -242,13 +247,29 @@ def set_in_faq(*, question: Question, in_faq: bool) -> Question:
 BUDGET_CHECK_SECONDS = 300
 
 
+def managers_of(project: Project) -> set[int]:
+    """Who is told about a project's money and queues: the organization's owners and managers, and the
+    project's own managers."""
+    from dure.accounts.models import MANAGING_ROLES, Membership
+    from dure.projects.models import ProjectMember, ProjectRole
+
+    return set(
+        Membership.objects.filter(
+            organization_id=project.organization_id, role__in=MANAGING_ROLES
+        ).values_list("user_id", flat=True)
+    ) | set(
+        ProjectMember.objects.filter(project=project, role=ProjectRole.MANAGER).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
 def budget_low() -> int:
     """Tells a project's managers once when its budget can no longer pay for a fresh item (dispatch paused);
     a new deposit starts a new episode. Returns how many projects were newly found paused."""
-    from dure.accounts.models import MANAGING_ROLES, Membership
     from dure.payments.models import EntryKind, JournalEntry
     from dure.payments.selectors import budget, unit_cost
-    from dure.projects.models import ProjectMember, ProjectRole, ProjectStatus
+    from dure.projects.models import ProjectStatus
 
     found = 0
     for project in Project.objects.filter(status=ProjectStatus.OPEN).order_by("id"):
@@ -263,15 +284,7 @@ def budget_low() -> int:
             .values_list("id", flat=True)
             .first()
         )
-        managers = set(
-            Membership.objects.filter(
-                organization_id=project.organization_id, role__in=MANAGING_ROLES
-            ).values_list("user_id", flat=True)
-        ) | set(
-            ProjectMember.objects.filter(project=project, role=ProjectRole.MANAGER).values_list(
-                "user_id", flat=True
-            )
-        )
+        managers = managers_of(project)
         key = f"budget_low:{project.pk}:{deposit or 0}"
         if Notification.objects.filter(key=key).exists():
             continue
@@ -307,3 +320,145 @@ def _budget_low_webhook(project: Project, *, episode: str, state: dict[str, Any]
             "dispatch_paused": True,
         },
     )
+
+
+# --- rework deadlines and the review queue (the worker's sweep) -------------------------------------------
+
+#: how often the worker's sweep looks for rework deadlines and review queues backing up
+QUEUE_CHECK_SECONDS = 300
+#: the warning comes when this share of the project's rework time is left (72 h → 18 h before)
+REWORK_WARNING_SHARE = 0.25
+#: ... but never earlier than this before the deadline
+REWORK_WARNING_MAX = timedelta(days=7)
+
+
+def rework_warning(rework_hours: int) -> timedelta:
+    return min(timedelta(hours=rework_hours * REWORK_WARNING_SHARE), REWORK_WARNING_MAX)
+
+
+def rework_deadlines() -> int:
+    """Tells each worker once per deadline that a rejected answer waiting for their fix will go to someone
+    else soon. A rework lease that runs out starts a new deadline (see ``reclaim_expired``), so the key names
+    the deadline itself. Returns how many were told."""
+    from dure.work.models import Slot, SlotState
+
+    now = timezone.now()
+    # The slot_expiry partial index serves this; only slots within the longest warning are read.
+    waiting = list(
+        Slot.objects.filter(
+            state=SlotState.REJECTED,
+            expires_at__gt=now,
+            expires_at__lte=now + REWORK_WARNING_MAX,
+            worker__isnull=False,
+        )
+        .select_related("project")
+        .only("id", "worker_id", "expires_at", "rework_round", "project__id", "project__name",
+              "project__rework_hours")[:5000]
+    )  # fmt: skip
+    due = [s for s in waiting if s.expires_at is not None and s.expires_at - now <= rework_warning(
+        s.project.rework_hours)]  # fmt: skip
+    keys = {s.pk: f"rework_deadline:{s.pk}:{int(s.expires_at.timestamp())}" for s in due if s.expires_at}
+    told = set(Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    count = 0
+    for slot in due:
+        if keys[slot.pk] in told or slot.worker_id is None or slot.expires_at is None:
+            continue
+        with transaction.atomic():
+            notify(
+                recipient_id=slot.worker_id,
+                kind=Kind.REWORK_DEADLINE,
+                key=keys[slot.pk],
+                data={
+                    "project": slot.project.name,
+                    "project_id": slot.project_id,
+                    "deadline": slot.expires_at.isoformat(),
+                    "round": slot.rework_round,
+                },
+                link=f"/projects/{slot.project_id}/work/",
+            )
+        count += 1
+    return count
+
+
+def review_backlog() -> int:
+    """Tells a project's managers once per episode that its review queue is backing up: the oldest
+    submission waited longer than ``REVIEW_BACKLOG_HOURS`` or more than ``REVIEW_BACKLOG_COUNT`` wait. The
+    episode ends when both are back under half (so a queue hovering at the line does not flap).
+    Returns how many episodes began."""
+    from django.conf import settings
+
+    from dure.projects.models import ProjectStatus
+    from dure.work.models import Slot, SlotState
+
+    now = timezone.now()
+    wait = timedelta(hours=float(settings.DURE["REVIEW_BACKLOG_HOURS"]))
+    limit = int(settings.DURE["REVIEW_BACKLOG_COUNT"])
+    queues = {
+        row["project_id"]: row
+        for row in Slot.objects.filter(state=SlotState.SUBMITTED, project__status=ProjectStatus.OPEN)
+        .values("project_id")
+        .annotate(waiting=Count("id"), oldest=Min("queued_at"))
+    }
+    began = 0
+    for row in queues.values():
+        oldest = row["oldest"]
+        backed_up = row["waiting"] >= limit or (oldest is not None and now - oldest >= wait)
+        if not backed_up:
+            continue
+        with transaction.atomic():
+            episode, _created = Episode.objects.select_for_update().get_or_create(
+                project_id=row["project_id"], kind=Kind.REVIEW_BACKLOG
+            )
+            if episode.open:
+                continue
+            episode.number += 1
+            episode.open = True
+            episode.save(update_fields=["number", "open", "changed_at"])
+            project = Project.objects.get(pk=row["project_id"])
+            hours = (now - oldest).total_seconds() / 3600 if oldest is not None else 0
+            for user_id in sorted(managers_of(project)):
+                notify(
+                    recipient_id=user_id,
+                    kind=Kind.REVIEW_BACKLOG,
+                    key=f"review_backlog:{project.pk}:{episode.number}",
+                    data={
+                        "project": project.name,
+                        "project_id": project.pk,
+                        "waiting": row["waiting"],
+                        "oldest_hours": round(hours, 1),
+                    },
+                    link=f"/projects/{project.pk}/",
+                )
+        began += 1
+    for episode in Episode.objects.filter(kind=Kind.REVIEW_BACKLOG, open=True):
+        current = queues.get(episode.project_id)
+        oldest = current["oldest"] if current else None
+        over = current is None or (
+            current["waiting"] < limit / 2 and (oldest is None or now - oldest < wait / 2)
+        )
+        if over:
+            Episode.objects.filter(pk=episode.pk, open=True).update(open=False, changed_at=now)
+    return began
+
+
+# --- email preferences ------------------------------------------------------------------------------------
+
+
+def update_email_preference(
+    *, user: User, mode: str | None = None, muted: list[str] | None = None
+) -> EmailPreference:
+    """Changes what the person gets by email; unknown modes or kinds are refused, not stored."""
+    from dure.notices.errors import UnknownEmailMode, UnknownNotificationKind
+
+    current = EmailPreference.objects.filter(user=user).first() or EmailPreference(user=user)
+    if mode is not None:
+        if mode not in EmailMode.values:
+            raise UnknownEmailMode(mode=mode, allowed=list(EmailMode.values))
+        current.mode = mode
+    if muted is not None:
+        unknown = sorted(set(muted) - set(Kind.values))
+        if unknown:
+            raise UnknownNotificationKind(kinds=unknown, allowed=list(Kind.values))
+        current.muted = sorted(set(muted))
+    current.save()
+    return current

@@ -23,8 +23,21 @@ from dure.projects.selectors import Access, project_access
 def notifications(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     rows = [shaped(n) for n in selectors.notifications_for(user)[:100]]
+    preference = mail.preference(user.pk)
     return render(
-        request, "notices/list.html", {"notifications": rows, "unread": selectors.unread_count(user)}
+        request,
+        "notices/list.html",
+        {
+            "notifications": rows,
+            "unread": selectors.unread_count(user),
+            "has_email": bool(user.email),
+            "mode": preference.mode,
+            "modes": EmailMode.choices,
+            "kinds": [
+                {"value": value, "label": label, "on": value not in preference.muted}
+                for value, label in Kind.choices
+            ],
+        },
     )
 
 

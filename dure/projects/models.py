@@ -36,6 +36,8 @@ class Project(TimeStampedModel):
     )
     max_rework_rounds = models.PositiveSmallIntegerField(_("max rework rounds"), default=2)
     lease_seconds = models.PositiveIntegerField(_("lease length (seconds)"), default=30 * 60)
+    #: how long a rejected answer waits for its worker's rework before the slot goes to someone else
+    rework_hours = models.PositiveIntegerField(_("time for rework (hours)"), default=72)
     #: measured active time per assignment is capped at this (a tab left open is not work)
     max_active_seconds = models.PositiveIntegerField(_("active time cap per item (seconds)"), default=60 * 60)
     #: the country whose wage floor protects this project's workers (see payments.WageFloor)

@@ -15,6 +15,7 @@ class _ProjectFields(Schema):
     overlap: int = Field(default=1, ge=1, le=20)
     max_rework_rounds: int = Field(default=2, ge=0, le=20)
     lease_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
+    rework_hours: int = Field(default=72, ge=1, le=30 * 24)
     max_active_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     country: str = Field(default="KR", pattern=r"^[A-Z]{2}$")
     #: private: only members and invited people; public: every eligible worker may find and join it
@@ -38,6 +39,7 @@ class ProjectPatch(Schema):
     overlap: int | None = Field(default=None, ge=1, le=20)
     max_rework_rounds: int | None = Field(default=None, ge=0, le=20)
     lease_seconds: int | None = Field(default=None, ge=60, le=7 * 24 * 3600)
+    rework_hours: int | None = Field(default=None, ge=1, le=30 * 24)
     max_active_seconds: int | None = Field(default=None, ge=60, le=24 * 3600)
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     visibility: Literal["private", "public"] | None = None

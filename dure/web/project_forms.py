@@ -42,6 +42,13 @@ class ProjectForm(forms.Form):
         max_value=7 * 24 * 60,
         help_text=_("An item not submitted in this time goes back to the queue."),
     )
+    rework_hours = forms.IntegerField(
+        label=_("Time for rework (hours)"),
+        required=False,
+        min_value=1,
+        max_value=30 * 24,
+        help_text=_("A rejected item waits this long for its worker's fix, then goes to someone else."),
+    )
 
     def __init__(
         self, *args: object, organizations: list[tuple[int, str]] | None = None, **kwargs: object
@@ -62,7 +69,7 @@ class ProjectForm(forms.Form):
             "overlap": data["overlap"],
             "max_rework_rounds": data["max_rework_rounds"],
             "lease_seconds": data["lease_minutes"] * 60,
-        }
+        } | ({"rework_hours": data["rework_hours"]} if data.get("rework_hours") else {})
 
 
 class MemberForm(forms.Form):

@@ -134,6 +134,7 @@ def _initial(project: Project | None) -> dict[str, Any]:
             "overlap": 1,
             "max_rework_rounds": 2,
             "lease_minutes": 30,
+            "rework_hours": 72,
         }
     return {
         "name": project.name,
@@ -144,6 +145,7 @@ def _initial(project: Project | None) -> dict[str, Any]:
         "overlap": project.overlap,
         "max_rework_rounds": project.max_rework_rounds,
         "lease_minutes": max(1, project.lease_seconds // 60),
+        "rework_hours": project.rework_hours,
     }
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 from dure.core.http import user_of
+from dure.notices.selectors import faq_choices
 from dure.projects.selectors import project_access, spec_of
 from dure.web.rendering import render_markdown
 
@@ -39,6 +40,8 @@ def _page(request: HttpRequest, project_id: int, mode: str) -> HttpResponse:
         "lang": get_language() or settings.LANGUAGE_CODE,
         "home_url": reverse("web:home"),
         "review_reasons": list(getattr(project, "review_reasons", None) or REVIEW_REASONS),
+        # FAQ entries a reviewer may link in a rejection (``faq:<id>``), and how either side shows them
+        "faq": faq_choices(project_id=project.pk),
     }
     return render(request, "web/workspace/page.html", {"project": project, "mode": mode, "config": config})
 

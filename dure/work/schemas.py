@@ -18,9 +18,18 @@ class ItemOut(Schema):
     data: dict[str, Any]
 
 
+class FaqLinkOut(Schema):
+    id: int
+    text: str
+    url: str
+
+
 class ReworkOut(Schema):
     round: int
+    #: reason codes, free text, and ``faq:<question id>`` for an FAQ entry the reviewer linked
     reasons: list[str]
+    #: the linked FAQ entries, with where to read them
+    faq: list[FaqLinkOut] = []
     comment: str
     comments: list[dict[str, Any]]
     previous_answer: Any

@@ -54,6 +54,15 @@ def _review_payload(review: Review) -> dict[str, Any]:
     }
 
 
+def _faq_links(project_id: int, reasons: list[str]) -> list[dict[str, Any]]:
+    """The FAQ entries the reviewer linked (reasons ``faq:<id>``); no query when none was linked."""
+    if not any(reason.startswith("faq:") for reason in reasons):
+        return []
+    from dure.notices.selectors import faq_links
+
+    return faq_links(project_id=project_id, reasons=reasons)
+
+
 def assignment_payload(assignment: Assignment) -> dict[str, Any]:
     item = (
         assignment.item
@@ -69,9 +78,11 @@ def assignment_payload(assignment: Assignment) -> dict[str, Any]:
             .first()
         )
         decided = next(iter(last.reviews.all()), None) if last else None
+        reasons = decided.reasons if decided else []
         rework = {
             "round": assignment.rework_round,
-            "reasons": decided.reasons if decided else [],
+            "reasons": reasons,
+            "faq": _faq_links(assignment.project_id, reasons),
             "comment": decided.comment if decided else "",
             "comments": decided.region_comments if decided else [],
             "previous_answer": last.answer if last else None,

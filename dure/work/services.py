@@ -65,8 +65,6 @@ from dure.work.models import (
 
 #: the current lease plus one preloaded next item
 MAX_ACTIVE_LEASES = 2
-#: how long a rejected slot waits for its worker's rework before it reopens for others
-REWORK_WINDOW = timedelta(days=3)
 _DISPATCH_ATTEMPTS = 5
 
 
@@ -599,6 +597,10 @@ def decide(
         review = _own_review(reviewer, review_id)
         _check_review_live(review, now)
         project = review.project
+        if decision == Decision.REJECT and any(reason.startswith("faq:") for reason in reasons):
+            from dure.notices.selectors import check_faq_reasons
+
+            check_faq_reasons(project_id=project.pk, reasons=reasons)
         slot = Slot.objects.select_for_update().get(pk=review.slot_id)
         if slot.state != SlotState.IN_REVIEW or slot.review_id != review.pk:
             raise ReviewClosed()
@@ -652,7 +654,7 @@ def decide(
             else:
                 slot.state = SlotState.REJECTED
                 slot.rework_round += 1
-                slot.expires_at = now + REWORK_WINDOW
+                slot.expires_at = now + timedelta(hours=project.rework_hours)
                 event_data["rework_round"] = slot.rework_round
             slot.assignment = None
         submission.save(update_fields=["state"])
@@ -706,6 +708,7 @@ def reclaim_expired(*, project_id: int | None = None) -> int:
         if project_id is not None:
             candidates = candidates.filter(project_id=project_id)
         events = []
+        rework_hours: dict[int, int] = {}  # project id → its rework window, read once per sweep
         for slot in candidates[:1000]:
             if slot.state == SlotState.LEASED:
                 Assignment.objects.filter(id__in=[slot.assignment_id], state=AssignmentState.ACTIVE).update(
@@ -713,7 +716,12 @@ def reclaim_expired(*, project_id: int | None = None) -> int:
                 )
                 if slot.rework_round:
                     # An expired rework lease stays reserved for its worker until the rework window closes.
-                    slot.state, slot.expires_at = SlotState.REJECTED, now + REWORK_WINDOW
+                    window = rework_hours.get(slot.project_id)
+                    if window is None:
+                        window = rework_hours[slot.project_id] = Project.objects.values_list(
+                            "rework_hours", flat=True
+                        ).get(pk=slot.project_id)
+                    slot.state, slot.expires_at = SlotState.REJECTED, now + timedelta(hours=window)
                 else:
                     slot.state, slot.worker, slot.expires_at = SlotState.OPEN, None, None
                 slot.assignment = None

@@ -3,6 +3,7 @@
 import { ItemView } from "./itemview";
 import { Presence, Shell } from "./shell";
 import type { Answer, HistoryEntry, OutputField, RegionComment, Review } from "./types";
+import { faqLink, faqPicker, isFaqReason } from "./faq";
 import { icon } from "./icons";
 import { ApiError, api, deepEqual, getConfig, h, isTyping, t } from "./util";
 
@@ -64,6 +65,7 @@ export class ReviewApp {
   private reasons: HTMLInputElement[] = [];
   private other!: HTMLInputElement;
   private comment!: HTMLTextAreaElement;
+  private faq: HTMLSelectElement | null = null;
   private pins: (RegionComment & { summary: string })[] = [];
   private pinList = h("ul", { class: "pins" });
   private rejectOpen = false;
@@ -146,7 +148,7 @@ export class ReviewApp {
       decision
         ? h("div", { class: "previous-decision" },
             h("span", { class: "muted" }, t("previous_reasons")), " ",
-            decision.reasons.map((r) => h("span", { class: "tag" }, reasonText(r))),
+            decision.reasons.map((r) => h("span", { class: "tag" }, isFaqReason(r) ? faqLink(r) : reasonText(r))),
             decision.comment ? h("blockquote", null, decision.comment) : null,
             decision.region_comments.length ? h("ul", { class: "region-comments" }, decision.region_comments.map((c) => h("li", null, h("span", { class: "tag" }, `${c.output ?? ""}${typeof c.index === "number" ? ` #${c.index + 1}` : ""}`), " ", c.comment))) : null)
         : null,
@@ -160,6 +162,7 @@ export class ReviewApp {
     this.reasons = config.review_reasons.map((reason) => h("input", { type: "checkbox", value: reason }));
     this.other = h("input", { type: "text", class: "other-reason", placeholder: t("other_reason"), "aria-label": t("other_reason") });
     this.comment = h("textarea", { rows: 3, placeholder: t("comment_placeholder"), "aria-label": t("comment") });
+    this.faq = faqPicker();
     this.pins = [];
     this.pinList = h("ul", { class: "pins" });
     this.form = h(
@@ -168,6 +171,7 @@ export class ReviewApp {
       h("h3", null, t("reasons")),
       h("div", { class: "reasons-pick" }, this.reasons.map((input, i) => h("label", { class: "choice" }, input, h("span", { class: "choice-label" }, reasonText(input.value)), i < 9 ? h("kbd", null, String(i + 1)) : null))),
       this.other,
+      this.faq ? h("label", { class: "sub" }, t("faq_pick"), this.faq) : null,
       h("label", { class: "sub" }, t("comment"), this.comment),
       h("h3", null, t("region_comments")),
       h("p", { class: "field-help" }, t("pin_help")),
@@ -254,6 +258,7 @@ export class ReviewApp {
   private async reject(): Promise<void> {
     const reasons = this.reasons.filter((r) => r.checked).map((r) => r.value);
     if (this.other.value.trim()) reasons.push(this.other.value.trim());
+    if (this.faq?.value) reasons.push(this.faq.value);
     const comment = this.comment.value.trim();
     const region_comments = this.pins.filter((p) => p.comment.trim()).map(({ output, index, comment: c }) => ({ output, index, comment: c.trim() }));
     const error = this.form.querySelector(".form-error") as HTMLElement;

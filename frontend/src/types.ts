@@ -65,9 +65,16 @@ export interface Item {
   data: ItemData;
 }
 
+export interface FaqLink {
+  id: number;
+  text: string;
+  url: string;
+}
+
 export interface Rework {
   round: number;
   reasons: string[];
+  faq?: FaqLink[];
   comment: string;
   comments: RegionComment[];
   previous_answer: Answer | null;
@@ -126,4 +133,5 @@ export interface Config {
   home_url: string;
   strings: Record<string, string>;
   review_reasons: string[];
+  faq?: FaqLink[];
 }

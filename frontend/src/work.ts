@@ -3,6 +3,7 @@ import { ItemView, initialAnswer, missingRequired } from "./itemview";
 import { Presence, Shell } from "./shell";
 import { AnswerStore, drafts } from "./store";
 import type { Assignment, FieldError, OutputField } from "./types";
+import { faqLink, isFaqReason } from "./faq";
 import { icon } from "./icons";
 import { ApiError, api, getConfig, h, isTyping, t } from "./util";
 
@@ -138,7 +139,7 @@ export class WorkApp {
       "section",
       { class: "rework", role: "note" },
       h("h2", null, icon("undo"), " ", t("rework_title", { n: rework.round })),
-      rework.reasons.length ? h("ul", { class: "reasons" }, rework.reasons.map((r) => h("li", null, reasonText(r)))) : null,
+      rework.reasons.length ? h("ul", { class: "reasons" }, rework.reasons.map((r) => h("li", null, isFaqReason(r) ? faqLink(r, rework.faq) : reasonText(r)))) : null,
       rework.comment ? h("blockquote", null, rework.comment) : null,
       rework.comments.length
         ? h("ul", { class: "region-comments" }, rework.comments.map((c) => h("li", null, h("span", { class: "tag" }, `${outputs.get(c.output ?? "")?.label || c.output || ""}${typeof c.index === "number" ? ` #${c.index + 1}` : ""}`), " ", c.comment)))

@@ -63,6 +63,7 @@ def test_full_loop_with_rework_and_approval(project, api, people):
     assert rework["rework"] == {
         "round": 1,
         "reasons": ["wrong label"],
+        "faq": [],
         "comment": "긍정입니다",
         "comments": [{"comment": "here", "output": "label"}],
         "previous_answer": {"label": "neg"},
