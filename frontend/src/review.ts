@@ -2,7 +2,7 @@
 // a comment and comments pinned to regions; on a re-review, what changed since the rejected version.
 import { ItemView } from "./itemview";
 import { Presence, Shell } from "./shell";
-import type { Answer, HistoryEntry, OutputField, RegionComment, Review } from "./types";
+import type { Answer, AssistFlag, HistoryEntry, OutputField, RegionComment, Review } from "./types";
 import { faqLink, faqPicker, isFaqReason } from "./faq";
 import { icon } from "./icons";
 import { ApiError, api, deepEqual, getConfig, h, isTyping, t } from "./util";
@@ -19,6 +19,22 @@ export function reasonText(reason: string): string {
   const key = `reason_${reason}`;
   const text = t(key);
   return text === key ? reason : text;
+}
+
+function flagText(flag: AssistFlag): string {
+  const n = (key: string): string => String(flag[key] ?? "");
+  switch (flag.code) {
+    case "disagrees_with_model":
+      return t("flag_disagrees", { percent: `${Math.round(Number(flag.similarity ?? 0) * 100)}%`, backend: n("backend") });
+    case "unusually_fast":
+      return t("flag_fast", { seconds: n("seconds"), usual: n("usual_seconds") });
+    case "unusual_class":
+      return t("flag_class", { value: n("value"), percent: `${Math.round(Number(flag.usual_share ?? 0) * 100)}%` });
+    case "duplicate_upload":
+      return flag.same_worker ? t("flag_duplicate_own", { id: n("same_as_submission") }) : t("flag_duplicate", { id: n("same_as_submission") });
+    default:
+      return flag.code;
+  }
 }
 
 function short(value: unknown): string {
@@ -130,9 +146,22 @@ export class ReviewApp {
       assignmentId: null,
       onPin: (output, index, summary) => this.pin(output, index, summary),
     });
-    const pane = h("div", { class: "item-pane" }, this.historyPanel(review), h("div", { class: "item-grid" }, view.data, h("div", { class: "item-side" }, view.answers)));
+    const pane = h("div", { class: "item-pane" }, this.assistPanel(review), this.historyPanel(review), h("div", { class: "item-grid" }, view.data, h("div", { class: "item-side" }, view.answers)));
     this.stash.appendChild(pane);
     return { review, view, pane };
+  }
+
+  /** Why assistance put this submission first: disagreement with the model, the worker's own history,
+   * a duplicate upload. Nothing is shown when nothing was flagged. */
+  private assistPanel(review: Review): HTMLElement | null {
+    const assist = review.assist;
+    if (!assist || !assist.flags.length) return null;
+    return h(
+      "section",
+      { class: "assist-flags", role: "note", "data-testid": "assist-flags" },
+      h("h2", null, icon("alert"), " ", t("flag_title", { n: Math.round(assist.score * 100) })),
+      h("ul", null, assist.flags.map((flag) => h("li", null, flagText(flag)))),
+    );
   }
 
   private historyPanel(review: Review): HTMLElement | null {

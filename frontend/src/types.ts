@@ -80,6 +80,13 @@ export interface Rework {
   previous_answer: Answer | null;
 }
 
+/** A model's (or an import's) suggested answer: the worker accepts it or corrects it (dure/assist). */
+export interface Suggestion {
+  backend: string;
+  answer: Answer;
+  confidence: number | null;
+}
+
 export interface Assignment {
   id: number;
   project_id: number;
@@ -87,6 +94,21 @@ export interface Assignment {
   expires_at: string;
   active_seconds: number;
   rework: Rework | null;
+  suggestion?: Suggestion | null;
+}
+
+export interface AssistFlag {
+  code: string;
+  score: number;
+  [key: string]: unknown;
+}
+
+/** Why a reviewer should look at this submission first. */
+export interface AssistFlags {
+  score: number;
+  flags: AssistFlag[];
+  suggestion_shown: boolean;
+  similarity: number | null;
 }
 
 export interface ReviewOf {
@@ -115,6 +137,7 @@ export interface Review {
   expires_at: string;
   submission: { id: number; version: number; answer: Answer; worker: string | null; submitted_at: string; active_seconds: number };
   item: Item;
+  assist?: AssistFlags | null;
   history: HistoryEntry[];
 }
 

@@ -2,10 +2,10 @@
 import { ItemView, initialAnswer, missingRequired } from "./itemview";
 import { Presence, Shell } from "./shell";
 import { AnswerStore, drafts } from "./store";
-import type { Assignment, FieldError, OutputField } from "./types";
+import type { Answer, Assignment, FieldError, OutputField, Spec } from "./types";
 import { faqLink, isFaqReason } from "./faq";
 import { icon } from "./icons";
-import { ApiError, api, getConfig, h, isTyping, t } from "./util";
+import { ApiError, api, clone, getConfig, h, isTyping, t } from "./util";
 
 interface Loaded {
   assignment: Assignment;
@@ -16,6 +16,15 @@ interface Loaded {
 }
 
 const HEARTBEAT_MS = 15_000;
+
+/** The empty answer with the suggestion's outputs filled in (only outputs the interface has). */
+export function suggestedAnswer(spec: Spec, suggestion: Answer): Answer {
+  const answer = initialAnswer(spec);
+  for (const output of spec.outputs) {
+    if (suggestion[output.name] !== undefined && suggestion[output.name] !== null) answer[output.name] = clone(suggestion[output.name]);
+  }
+  return answer;
+}
 
 function reasonText(reason: string): string {
   const key = `reason_${reason}`;
@@ -108,7 +117,8 @@ export class WorkApp {
     const config = getConfig();
     const key = String(assignment.id);
     const draft = drafts.load(key);
-    const base = assignment.rework?.previous_answer ?? initialAnswer(config.project.spec);
+    const suggestion = !assignment.rework && assignment.suggestion ? assignment.suggestion : null;
+    const base = assignment.rework?.previous_answer ?? (suggestion ? suggestedAnswer(config.project.spec, suggestion.answer) : initialAnswer(config.project.spec));
     const store = new AnswerStore(draft ?? base);
     const view = new ItemView({
       spec: config.project.spec,
@@ -126,7 +136,7 @@ export class WorkApp {
       this.saved.textContent = t("draft_saved");
       this.refreshButtons();
     });
-    const pane = h("div", { class: "item-pane" }, this.reworkBanner(assignment), h("div", { class: "item-grid" }, view.data, h("div", { class: "item-side" }, view.answers)));
+    const pane = h("div", { class: "item-pane" }, this.reworkBanner(assignment), suggestion ? this.suggestionBanner(suggestion, store) : null, h("div", { class: "item-grid" }, view.data, h("div", { class: "item-side" }, view.answers)));
     this.stash.appendChild(pane);
     return { assignment, view, store, pane, restored: draft !== null };
   }
@@ -145,6 +155,30 @@ export class WorkApp {
         ? h("ul", { class: "region-comments" }, rework.comments.map((c) => h("li", null, h("span", { class: "tag" }, `${outputs.get(c.output ?? "")?.label || c.output || ""}${typeof c.index === "number" ? ` #${c.index + 1}` : ""}`), " ", c.comment)))
         : null,
     );
+  }
+
+  /** The answer starts as the model's suggestion: say so, and let the worker keep it or start empty. */
+  private suggestionBanner(suggestion: NonNullable<Assignment["suggestion"]>, store: AnswerStore): HTMLElement {
+    const source = suggestion.backend === "import" ? t("suggestion_imported") : t("suggestion_model", { backend: suggestion.backend.toUpperCase() });
+    const confidence = suggestion.confidence !== null ? h("span", { class: "muted" }, " ", t("suggestion_confidence", { n: `${Math.round(suggestion.confidence * 100)}%` })) : null;
+    const banner: HTMLElement = h(
+      "section",
+      { class: "suggestion", role: "note", "data-testid": "suggestion" },
+      h("div", null, h("strong", null, icon("check"), " ", t("suggestion_title")), " ", source, confidence),
+      h("p", { class: "muted" }, t("suggestion_help")),
+      h("div", { class: "buttons" },
+        h("button", { type: "button", class: "primary", "data-testid": "accept-suggestion", onclick: () => {
+          banner.classList.add("accepted");
+          banner.querySelector("p")!.textContent = t("suggestion_accepted");
+        } }, t("suggestion_accept")),
+        h("button", { type: "button", class: "ghost", onclick: () => {
+          for (const output of getConfig().project.spec.outputs) {
+            if (suggestion.answer[output.name] !== undefined) store.set(output.name, initialAnswer(getConfig().project.spec)[output.name]);
+          }
+          banner.remove();
+        } }, t("suggestion_clear"))),
+    );
+    return banner;
   }
 
   private show(loaded: Loaded): void {
