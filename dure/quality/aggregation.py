@@ -178,23 +178,32 @@ def dawid_skene(
     iteration = 0
     priors = np.full(k, 1.0 / k)
     confusion = np.full((n_workers, k, k), 1.0 / k)
+    every_item_answered = bool(answered.all())
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (the count is reported)
         # M-step: π[w, t, l] ∝ Σ over w's labels l of the posterior of t
-        priors = posterior[answered].mean(axis=0) if answered.any() else np.full(k, 1.0 / k)
+        if every_item_answered:
+            priors = posterior.mean(axis=0)
+        else:
+            priors = posterior[answered].mean(axis=0) if answered.any() else np.full(k, 1.0 / k)
         confusion = np.asarray(counts_by_pair @ posterior).reshape(n_workers, k, k).transpose(0, 2, 1)
         if smoothing:
             confusion = confusion + smoothing * np.eye(k)
         row_sums = confusion.sum(axis=2, keepdims=True)
         confusion = np.divide(confusion, row_sums, out=np.full_like(confusion, 1.0 / k), where=row_sums > 0)
-        # E-step: log p_t + Σ over the item's labels of log π[w, t, given]
+        # E-step: log p_t + Σ over the item's labels of log π[w, t, given]; in place, since these
+        # (items x classes) arrays are the bulk of the work
         log_confusion = np.log(confusion + _EPS).transpose(0, 2, 1).reshape(n_workers * k, k)
-        log_joint = np.asarray(counts @ log_confusion) + np.log(priors + _EPS)
-        top = log_joint.max(axis=1, keepdims=True)
-        joint = np.exp(log_joint - top)
-        norm = joint.sum(axis=1, keepdims=True)
-        posterior = joint / norm
+        posterior = np.asarray(counts @ log_confusion)
+        posterior += np.log(priors + _EPS)
+        top = posterior.max(axis=1, keepdims=True)
+        posterior -= top
+        np.exp(posterior, out=posterior)
+        norm = posterior.sum(axis=1, keepdims=True)
+        posterior /= norm
         # per label, like crowd-kit's stopping rule, so ``tolerance`` means the same whatever the size
-        log_likelihood = float(np.sum((np.log(norm) + top)[answered])) / max(1, len(labels))
+        evidence = np.log(norm) + top
+        total = float(evidence.sum() if every_item_answered else evidence[answered].sum())
+        log_likelihood = total / max(1, len(labels))
         if log_likelihood - previous < tolerance:
             break
         previous = log_likelihood
