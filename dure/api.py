@@ -30,6 +30,7 @@ from dure.matching.api import router as matching_router
 from dure.notices.api import router as notices_router
 from dure.payments.api import router as payments_router
 from dure.projects.api import router as projects_router
+from dure.quality.acceptance_api import router as acceptance_router
 from dure.quality.api import router as quality_router
 from dure.webhooks.api import router as webhooks_router
 from dure.work.api import router as work_router
@@ -165,6 +166,7 @@ api.add_router("/", audit_router)
 api.add_router("/", webhooks_router)
 api.add_router("/", academy_router)
 api.add_router("/", quality_router)
+api.add_router("/", acceptance_router)
 api.add_router("/", notices_router)
 api.add_router("/", assist_router)
 api.add_router("/", matching_router)

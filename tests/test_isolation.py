@@ -23,7 +23,7 @@ from dure.matching.models import ProjectInvitation
 from dure.notices.models import Announcement, Notification, Question
 from dure.projects.models import ProjectRole
 from dure.projects.services import create_project, set_project_member
-from dure.quality.models import Appeal, Audit, Pause
+from dure.quality.models import Appeal, Audit, Delivery, Pause, SampleCheck
 from dure.webhooks.models import Webhook
 from dure.work.services import add_items, lease_next_item, lease_next_review, submit
 from tests.academy.factories import make_academy
@@ -125,6 +125,11 @@ def other(db: None) -> dict[str, Any]:
     audit = Audit.objects.create(
         review=review, project=project, reviewer=reviewer, created_at=now, note=MARKER
     )
+    delivery = Delivery.objects.create(
+        project=project, number=1, delivered_at=now, lot_size=1, method="iso2859", plan={"note": MARKER},
+        sample_size=1, accept_number=0, reject_number=1, seed=1, draw={"note": MARKER},
+    )  # fmt: skip
+    SampleCheck.objects.create(delivery=delivery, item=project.items.order_by("id").first(), position=0, reason=MARKER)
     job = DatasetJob.objects.create(project=project, kind="export", format="jsonl", params={"note": MARKER})
     notification = Notification.objects.create(
         recipient=worker, kind="job_failed", key=MARKER, data={"project": MARKER}
@@ -155,6 +160,7 @@ def other(db: None) -> dict[str, Any]:
         "question_id": question.pk,
         "assist_job_id": assist_job.pk,
         "invitation_id": invitation.pk,
+        "delivery_id": delivery.pk,
         # operator-only routes: any id; nobody in our organization is the operator
         "batch_id": 999_999,
         "payout_id": 999_999,
@@ -193,7 +199,7 @@ PAGE_PARAMETER = r"<([^>]+)>"
 CASES = SHARED_CATALOGUE | {"attempt_id", "pause_id", "appeal_id", "audit_id", "organization_id", "project_id", "item_id", "assignment_id", "review_id", "user_id", "token_id",
          "webhook_id", "job_id", "notification_id", "announcement_id", "question_id", "batch_id", "payout_id",
          "assist_job_id", "invitation_id",
-         "key", "token", "path", "action"}  # fmt: skip
+         "key", "token", "path", "action", "delivery_id"}  # fmt: skip
 
 
 def _names(template: str, pattern: str) -> set[str]:

@@ -87,3 +87,25 @@ def download(request: HttpRequest, job_id: int) -> FileResponse:
         raise ResultNotReady(state=job.state)
     name = job.result.get("file_name") or job.result_path.rsplit("/", 1)[-1]
     return FileResponse(default_storage.open(job.result_path, "rb"), as_attachment=True, filename=name)
+
+
+_CERTIFICATE_TYPES = {
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+@router.get("/jobs/{job_id}/certificate")
+def certificate(request: HttpRequest, job_id: int, format: str = "pdf") -> FileResponse:
+    """The export's delivery certificate (``format`` json, html or pdf), stored next to the exported file."""
+    job, _access = selectors.job_for_user(user=user_of(request), job_id=job_id)
+    paths = (job.result or {}).get("certificate") or {}
+    if job.state != "succeeded" or format not in paths:
+        raise ResultNotReady(state=job.state)
+    return FileResponse(
+        default_storage.open(paths[format], "rb"),
+        as_attachment=format != "html",
+        filename=f"certificate-{job.project_id}-{job.pk}.{format}",
+        content_type=_CERTIFICATE_TYPES[format],
+    )

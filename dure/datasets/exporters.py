@@ -61,6 +61,8 @@ class Exporter:
         self.spec, self.out, self.project, self.summary = spec, out, project, summary
         #: what the job result should mention (items skipped for lack of a size, …)
         self.notes: dict[str, Any] = {}
+        #: extra files an archive carries beside the data (the delivery certificate); set before ``close``
+        self.attachments: dict[str, bytes] = {}
 
     @classmethod
     def not_applicable(cls, spec: InterfaceSpec) -> str | None:
@@ -339,6 +341,8 @@ class _ZipExporter(_ShapeExporter):
 
     def close(self) -> None:
         self.zip.writestr("quality_summary.json", dumps(self.summary))
+        for name, content in self.attachments.items():
+            self.zip.writestr(name, content)
         self.index.seek(0)
         with self.zip.open(self.index_name, "w") as target:
             for block in iter(lambda: self.index.read(1 << 20), b""):

@@ -27,6 +27,9 @@ def job_payload(job: DatasetJob) -> dict[str, Any]:
             else None
         ),
         "download_url": f"/api/v1/jobs/{job.pk}/download" if job.result_path else None,
+        "certificate_url": (
+            f"/api/v1/jobs/{job.pk}/certificate?format=pdf" if (job.result or {}).get("certificate") else None
+        ),
         "created_by": job.created_by_id,
         "created_at": job.created_at,
         "started_at": job.started_at,

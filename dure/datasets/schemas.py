@@ -23,6 +23,7 @@ class JobOut(Schema):
     result: dict[str, Any]
     error: dict[str, Any] | None
     download_url: str | None
+    certificate_url: str | None = None
     created_by: int | None
     created_at: datetime
     started_at: datetime | None

@@ -65,6 +65,10 @@ def _items(project: Project, filters: dict[str, Any]) -> QuerySet[Item]:
     return items
 
 
+def export_items(*, project: Project, filters: dict[str, Any]) -> QuerySet[Item]:
+    return _items(project, filters)
+
+
 def export_count(*, project: Project, filters: dict[str, Any]) -> int:
     return _items(project, filters).count()
 

@@ -23,6 +23,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, transaction
@@ -467,6 +468,8 @@ def _run_export(job: DatasetJob) -> dict[str, Any]:
                 exporter.write(row)
                 rows += 1
                 progress.set(rows)
+            certificate_files = _certificate_files(job, filters)
+            exporter.attachments.update(certificate_files)
             exporter.close()
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         name = (
@@ -475,5 +478,40 @@ def _run_export(job: DatasetJob) -> dict[str, Any]:
         with open(target, "rb") as stream:
             path = default_storage.save(f"exports/{project.pk}/{job.pk}/{name}", File(stream, name=name))
     DatasetJob.objects.filter(pk=job.pk).update(result_path=path)
+    # Every export carries its certificate: inside the archive for zip formats, and for every format also
+    # as files next to the export, downloadable from the job (GET /jobs/{id}/certificate?format=…).
+    certificate = {
+        name.rsplit(".", 1)[1]: default_storage.save(
+            f"exports/{project.pk}/{job.pk}/{name}", ContentFile(content, name=name)
+        )
+        for name, content in certificate_files.items()
+    }
     return {"rows": rows, "file_name": name, "size": default_storage.size(path), "summary": summary,
-            **exporter.notes}  # fmt: skip
+            "certificate": certificate, **exporter.notes}  # fmt: skip
+
+
+#: the certificate's files in an export, by name
+CERTIFICATE_FILES = ("certificate.json", "certificate.html", "certificate.pdf")
+
+
+def _certificate_files(job: DatasetJob, filters: dict[str, Any]) -> dict[str, bytes]:
+    """The delivery certificate of the exported items, worded in the language of who asked for the export."""
+    import json
+
+    from django.utils import translation
+
+    from dure.datasets.selectors import export_items
+    from dure.quality import certificate
+
+    data = certificate.export_certificate(
+        project=job.project, items=export_items(project=job.project, filters=filters)
+    )
+    language = getattr(job.created_by, "locale", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        html = certificate.standalone_html(data)
+        pdf = certificate.pdf(data)
+    return {
+        "certificate.json": json.dumps(data, ensure_ascii=False, indent=2).encode(),
+        "certificate.html": html.encode(),
+        "certificate.pdf": pdf,
+    }

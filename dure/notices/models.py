@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     PROJECT_MATCH = "project_match", _("A project that matches you opened")
     REWORK_DEADLINE = "rework_deadline", _("Rework deadline near")
     REVIEW_BACKLOG = "review_backlog", _("Review queue backing up")
+    BATCH_DELIVERED = "batch_delivered", _("Batch delivered, accepted or returned")
 
 
 class Notification(models.Model):

@@ -87,6 +87,18 @@ def wording(kind: str, data: dict[str, Any]) -> Wording:
             _("The budget of %(project)s is used up: no new items are handed out") % data,
             _("Deposit more budget to let work continue. Rework already promised goes on."),
         )
+    if kind == Kind.BATCH_DELIVERED:
+        if data.get("state") == "accepted":
+            return Wording(_("Delivery #%(number)s of %(project)s was accepted") % data, "")
+        if data.get("state") == "returned":
+            return Wording(
+                _("Delivery #%(number)s of %(project)s was returned for rework") % data,
+                _("%(defects)s of %(sample_size)s sampled items were defective.") % data,
+            )
+        return Wording(
+            _("Delivery #%(number)s of %(project)s waits for inspection") % data,
+            _("%(items)s items; %(sample_size)s of them are sampled for inspection.") % data,
+        )
     if kind == Kind.REWORK_DEADLINE:
         return Wording(
             _("Your rework in %(project)s is due by %(deadline)s") % {**data, "deadline": _when(data)},

@@ -177,6 +177,64 @@ def dataset_job(job_id: int) -> None:
     )
 
 
+def delivery(delivery_id: int) -> None:
+    """A batch was delivered (the client's inspectors and the managers hear of it), accepted or returned."""
+    from dure.accounts.models import MANAGING_ROLES, Membership, Role
+    from dure.projects.models import ProjectMember, ProjectRole
+    from dure.quality.models import Delivery
+
+    found = Delivery.objects.select_related("project").filter(pk=delivery_id).first()
+    if found is None:
+        return
+    project = found.project
+    readers = set(
+        Membership.objects.filter(
+            organization_id=project.organization_id, role__in=[*MANAGING_ROLES, Role.VIEWER]
+        ).values_list("user_id", flat=True)
+    ) | set(
+        ProjectMember.objects.filter(project=project, role=ProjectRole.MANAGER).values_list(
+            "user_id", flat=True
+        )
+    )
+    base = f"/projects/{project.pk}/deliveries/{found.pk}/"
+    for user_id in sorted(readers):
+        notify(
+            recipient_id=user_id,
+            kind=Kind.BATCH_DELIVERED,
+            key=f"delivery:{found.pk}:{found.state}",
+            data={
+                "project": project.name,
+                "project_id": project.pk,
+                "number": found.number,
+                "state": found.state,
+                "items": found.lot_size,
+                "sample_size": found.sample_size,
+                "defects": found.defects,
+            },
+            link=base if found.state == "inspecting" else f"{base}certificate/",
+        )
+    if found.state != "returned":
+        return
+    from dure.work.models import Slot
+
+    # The workers whose approved answers the client found wrong hear it like a rejection: rework waits.
+    for check in found.samples.filter(result="failed"):
+        for slot in Slot.objects.filter(pk__in=check.wrong_slots, worker__isnull=False):
+            notify(
+                recipient_id=slot.worker_id,  # type: ignore[arg-type]
+                kind=Kind.SUBMISSION_REJECTED,
+                key=f"returned:{found.pk}:{slot.pk}",
+                data={
+                    "project": project.name,
+                    "project_id": project.pk,
+                    "reasons": [check.reason],
+                    "comment": "",
+                    "reopened": False,
+                },
+                link=f"/projects/{project.pk}/work/",
+            )
+
+
 EVENTS = {
     "rejection": rejection,
     "payout": payout,
@@ -184,6 +242,7 @@ EVENTS = {
     "exam_result": exam_result,
     "certification": certification,
     "dataset_job": dataset_job,
+    "delivery": delivery,
 }
 
 

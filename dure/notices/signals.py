@@ -52,6 +52,13 @@ def _job_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None
         _later("dataset_job", instance.pk)
 
 
+def _delivery_saved(
+    sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if created or (update_fields and "state" in update_fields):
+        _later("delivery", instance.pk)
+
+
 def connect() -> None:
     for model, handler in [
         ("work.Review", _review_saved),
@@ -60,5 +67,6 @@ def connect() -> None:
         ("academy.ExamAttempt", _attempt_saved),
         ("academy.UserCertification", _certification_saved),
         ("datasets.DatasetJob", _job_saved),
+        ("quality.Delivery", _delivery_saved),
     ]:
         post_save.connect(handler, sender=apps.get_model(model), dispatch_uid=f"notices-{model}")

@@ -91,3 +91,55 @@ class AdjudicationNotHeld(Conflict):
 class InvalidAdjudication(InvalidInput):
     code = "invalid_adjudication"
     default_message = _("The final answer does not match the project's interface.")
+
+
+class DeliveryNotFound(NotFound):
+    code = "delivery_not_found"
+    default_message = _("There is no such delivery.")
+
+
+class SampleNotFound(NotFound):
+    code = "sample_not_found"
+    default_message = _("This item is not in the delivery's sample.")
+
+
+class NothingToDeliver(Conflict):
+    code = "nothing_to_deliver"
+    default_message = _("No approved item is waiting for delivery.")
+
+
+class DeliveryDecided(Conflict):
+    code = "delivery_decided"
+    default_message = _("This delivery has been accepted or returned already.")
+
+
+class ResubmissionNotReady(Conflict):
+    code = "resubmission_not_ready"
+    default_message = _(
+        "Items returned by the client are still being reworked; deliver them again once approved."
+    )
+
+
+class NotReturned(Conflict):
+    code = "delivery_not_returned"
+    default_message = _("Only a returned delivery that was not delivered again can be delivered again.")
+
+
+class InspectingOwnWork(PermissionDenied):
+    code = "inspecting_own_work"
+    default_message = _("You worked on or reviewed this item, so somebody else must inspect it.")
+
+
+class InvalidSamplingPlan(InvalidInput):
+    code = "invalid_sampling_plan"
+    default_message = _("The sampling plan is not valid.")
+
+
+class DefectReasonRequired(InvalidInput):
+    code = "reason_required"
+    default_message = _("Say what is wrong with a defective item, so its worker can fix it.")
+
+
+class WrongSlotNotInItem(InvalidInput):
+    code = "slot_not_in_item"
+    default_message = _("The answers marked wrong must be approved answers of this item.")

@@ -42,6 +42,11 @@ class QualitySettings(models.Model):
     max_rejection_rate = models.FloatField(_("rejection rate before routing away"), default=0.5)
     #: aggregated answers (overlap > 1) less confident than this go to a senior reviewer
     adjudication_threshold = models.FloatField(_("minimum aggregation confidence"), default=0.7)
+    #: client acceptance: how a delivered batch's sample is sized (see ``dure.quality.sampling``)
+    acceptance_method = models.CharField(_("acceptance sampling"), max_length=12, default="iso2859")
+    acceptance_aql = models.CharField(_("acceptable quality level (AQL, %)"), max_length=6, default="1.0")
+    acceptance_target = models.FloatField(_("accuracy the sample must prove"), default=0.99)
+    acceptance_defects = models.PositiveSmallIntegerField(_("defects allowed in the sample"), default=0)
 
 
 class GoldItem(models.Model):
@@ -215,3 +220,94 @@ class AggregatedAnswer(models.Model):
     @property
     def final_answer(self) -> Any:
         return self.adjudicated_answer if self.state == AdjudicationState.DONE else self.answer
+
+
+# --- client acceptance ------------------------------------------------------------------------------------
+
+
+class DeliveryState(models.TextChoices):
+    INSPECTING = "inspecting", _("Waiting for the client's inspection")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned for rework")
+
+
+class SamplingMethod(models.TextChoices):
+    ISO2859 = "iso2859", _("ISO 2859-1, level II, at an AQL")
+    CONFIDENCE = "confidence", _("Confidence bound on accuracy")
+
+
+class Delivery(models.Model):
+    """A batch of approved items handed to the client, who inspects a random sample and accepts or returns it.
+
+    The plan (sample size, Ac, Re) and the draw (seed, method, the sampled ids) are stored with the batch, so
+    the client can draw the same sample again; ``certificate`` freezes the figures when the batch is decided.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliveries")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=DeliveryState.choices, default=DeliveryState.INSPECTING)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivered_at = models.DateTimeField()
+    #: the earlier, returned delivery of the same items this one hands over again
+    resubmission_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resubmissions"
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    lot_size = models.PositiveIntegerField()
+    method = models.CharField(max_length=12, choices=SamplingMethod.choices)
+    #: the whole plan as ``sampling.Plan.as_dict`` (code letters, AQL or target, Ac, Re, …)
+    plan = models.JSONField(default=dict)
+    sample_size = models.PositiveIntegerField()
+    accept_number = models.PositiveIntegerField()
+    reject_number = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    #: ``sampling.draw_record``: method, seed, numpy version, digest of the lot's ids, the sampled ids
+    draw = models.JSONField(default=dict)
+    defects = models.PositiveIntegerField(default=0)
+    checked = models.PositiveIntegerField(default=0)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    certificate = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="delivery_project_number_unique")
+        ]
+        indexes = [models.Index(fields=["project", "-id"], name="delivery_project")]
+
+
+class DeliveryItem(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["delivery", "item"], name="delivery_item_unique")]
+        indexes = [models.Index(fields=["item"], name="delivery_item_item")]
+
+
+class SampleResult(models.TextChoices):
+    PENDING = "pending", _("Not checked yet")
+    PASSED = "passed", _("Correct")
+    FAILED = "failed", _("Defective")
+
+
+class SampleCheck(models.Model):
+    """One sampled item and the client's verdict on it."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="samples")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    #: the order in which the item was drawn (0 first)
+    position = models.PositiveIntegerField()
+    result = models.CharField(max_length=8, choices=SampleResult.choices, default=SampleResult.PENDING)
+    reason = models.TextField(blank=True, default="")
+    #: the approved slots the inspector found wrong (with overlap > 1 one answer can be wrong alone)
+    wrong_slots = models.JSONField(default=list, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["delivery", "item"], name="sample_check_unique")]
+        indexes = [models.Index(fields=["delivery", "position"], name="sample_check_order")]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -42,8 +43,34 @@ class QualitySettingsIn(Schema):
     max_rejections: int | None = Field(default=None, ge=1, le=10_000)
     max_rejection_rate: float | None = Field(default=None, ge=0, le=1)
     adjudication_threshold: float | None = Field(default=None, ge=0, le=1)
+    acceptance_method: Literal["iso2859", "confidence"] | None = None
+    acceptance_aql: (
+        Literal["0.065", "0.10", "0.15", "0.25", "0.40", "0.65", "1.0", "1.5", "2.5", "4.0", "6.5"] | None
+    ) = None
+    acceptance_target: float | None = Field(default=None, ge=0.5, lt=1)
+    acceptance_defects: int | None = Field(default=None, ge=0, le=50)
 
 
 class AdjudicationIn(Schema):
     answer: dict[str, Any]
     note: str = Field(default="", max_length=5000)
+
+
+class DeliveryIn(Schema):
+    """Deliver the approved items not yet delivered; all filters optional. The plan defaults to the project's
+    acceptance settings."""
+
+    item_ids: list[int] | None = Field(default=None, max_length=500_000)
+    done_before: datetime | None = None
+    limit: int | None = Field(default=None, ge=1, le=500_000)
+    method: Literal["iso2859", "confidence"] | None = None
+    aql: str | None = Field(default=None, max_length=6)
+    target: float | None = Field(default=None, ge=0.5, lt=1)
+    defects: int | None = Field(default=None, ge=0, le=50)
+
+
+class SampleCheckIn(Schema):
+    passed: bool
+    reason: str = Field(default="", max_length=5000)
+    #: with overlap > 1: which approved answers (slot ids) are wrong; all of them when left out
+    wrong_slots: list[int] | None = Field(default=None, max_length=100)

@@ -84,6 +84,37 @@ def export_data(job: Any) -> dict[str, Any]:
     }
 
 
+def _delivery_saved(
+    sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """``batch.delivered`` at each step of a client delivery: handed over (state ``inspecting``), then
+    ``accepted`` or ``returned``; the client's pipeline fetches the certificate from ``certificate_url``."""
+    if not created and not (update_fields and "state" in update_fields):
+        return
+    project = instance.project
+    if not subscribed(project.organization_id, Event.BATCH_DELIVERED):
+        return
+    from dure.webhooks.services import emit
+
+    base = f"/api/v1/projects/{project.pk}/deliveries/{instance.pk}"
+    emit(
+        event=Event.BATCH_DELIVERED,
+        organization_id=project.organization_id,
+        project_id=project.pk,
+        data={
+            "delivery_id": instance.pk,
+            "number": instance.number,
+            "state": instance.state,
+            "items": instance.lot_size,
+            "sample_size": instance.sample_size,
+            "defects": instance.defects,
+            "accept_number": instance.accept_number,
+            "delivery_url": base,
+            "certificate_url": f"{base}/certificate",
+        },
+    )
+
+
 def _webhook_saved(**kwargs: Any) -> None:
     forget_subscriptions()
 
@@ -94,5 +125,8 @@ def connect() -> None:
         _dataset_job_saved,
         sender=apps.get_model("datasets", "DatasetJob"),
         dispatch_uid="webhook-dataset-job",
+    )
+    post_save.connect(
+        _delivery_saved, sender=apps.get_model("quality", "Delivery"), dispatch_uid="webhook-delivery"
     )
     post_save.connect(_webhook_saved, sender=Webhook, dispatch_uid="webhook-forget")

@@ -18,6 +18,7 @@ from dure.work.errors import ItemNotFound
 from dure.work.models import (
     Assignment,
     AssignmentState,
+    Decision,
     Event,
     Item,
     Review,
@@ -78,12 +79,20 @@ def assignment_payload(assignment: Assignment) -> dict[str, Any]:
             .first()
         )
         decided = next(iter(last.reviews.all()), None) if last else None
-        reasons = decided.reasons if decided else []
+        reasons, comment = (decided.reasons, decided.comment) if decided else ([], "")
+        if decided is not None and decided.decision == Decision.APPROVE:
+            # Approved, then returned by the client's acceptance inspection: the reasons are the client's.
+            returned = (
+                Event.objects.filter(slot_id=assignment.slot_id, kind="returned").order_by("-id").first()
+            )
+            if returned is not None:
+                reasons = list(returned.data.get("reasons") or [])
+                comment = str(returned.data.get("comment") or "")
         rework = {
             "round": assignment.rework_round,
             "reasons": reasons,
             "faq": _faq_links(assignment.project_id, reasons),
-            "comment": decided.comment if decided else "",
+            "comment": comment,
             "comments": decided.region_comments if decided else [],
             "previous_answer": last.answer if last else None,
         }

@@ -681,6 +681,36 @@ def decide(
     return review
 
 
+def send_back_approved(
+    *, slot_ids: list[int], actor: User, reasons: list[str], comment: str = "", **data: Any
+) -> list[int]:
+    """Client acceptance returned approved answers: each slot goes back to its worker for rework, like a
+    rejection (the worker sees the reasons; a review follows the rework), and its item is no longer done.
+
+    Runs inside the caller's transaction. The approval's pay stays: it was paid once per slot and a later
+    approval of the rework pays nothing more. Returns the slots actually sent back (approved ones only).
+    """
+    now = timezone.now()
+    returned = []
+    slots = Slot.objects.select_for_update().filter(pk__in=slot_ids, state=SlotState.APPROVED).order_by("pk")
+    for slot in slots:
+        if slot.worker_id is None:
+            # The author is gone (account deleted): somebody else takes the item afresh.
+            slot.state, slot.rework_round, slot.expires_at = SlotState.OPEN, 0, None
+        else:
+            slot.state, slot.rework_round = SlotState.REJECTED, slot.rework_round + 1
+            slot.expires_at = now + REWORK_WINDOW
+        slot.assignment = None
+        slot.save(update_fields=["state", "rework_round", "expires_at", "assignment", "updated_at"])
+        Submission.objects.filter(id__in=[slot.submission_id]).update(state=SubmissionState.REJECTED)
+        Item.objects.filter(pk=slot.item_id, approved_count__gt=0).update(
+            approved_count=F("approved_count") - 1, state=ItemState.OPEN, done_at=None
+        )
+        _record_event(slot, actor, "returned", now, reasons=reasons, comment=comment, **data)
+        returned.append(slot.pk)
+    return returned
+
+
 def release_review(*, reviewer: User, review_id: int) -> Review:
     now = timezone.now()
     with transaction.atomic():
