@@ -692,14 +692,19 @@ def send_back_approved(
     """
     now = timezone.now()
     returned = []
-    slots = Slot.objects.select_for_update().filter(pk__in=slot_ids, state=SlotState.APPROVED).order_by("pk")
+    slots = (
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(pk__in=slot_ids, state=SlotState.APPROVED)
+        .order_by("pk")
+    )
     for slot in slots:
         if slot.worker_id is None:
             # The author is gone (account deleted): somebody else takes the item afresh.
             slot.state, slot.rework_round, slot.expires_at = SlotState.OPEN, 0, None
         else:
             slot.state, slot.rework_round = SlotState.REJECTED, slot.rework_round + 1
-            slot.expires_at = now + REWORK_WINDOW
+            slot.expires_at = now + timedelta(hours=slot.project.rework_hours)
         slot.assignment = None
         slot.save(update_fields=["state", "rework_round", "expires_at", "assignment", "updated_at"])
         Submission.objects.filter(id__in=[slot.submission_id]).update(state=SubmissionState.REJECTED)
