@@ -98,18 +98,24 @@ def _fill_missing() -> None:
 # --- one worker ------------------------------------------------------------------------------------------
 
 
-def private_access(*, user: User) -> set[int]:
-    """Private projects this person may discover: they are a member, or hold a pending invitation."""
+def memberships_and_invitations(*, user: User) -> tuple[set[int], set[int]]:
+    """Projects the person is a member of, and those they hold a pending invitation to."""
     members = set(ProjectMember.objects.filter(user=user).values_list("project_id", flat=True))
     invited = set(
         ProjectInvitation.objects.filter(user=user, state=InvitationState.PENDING).values_list(
             "project_id", flat=True
         )
     )
+    return members, invited
+
+
+def private_access(*, user: User) -> set[int]:
+    """Private projects this person may discover: they are a member, or hold a pending invitation."""
+    members, invited = memberships_and_invitations(user=user)
     return members | invited
 
 
-def worker_vector(*, user: User) -> ranking.WorkerVector:
+def worker_vector(*, user: User, private: set[int] | None = None) -> ranking.WorkerVector:
     features = WorkerFeatures.objects.filter(user=user).first()
     profile = TalentProfile.objects.filter(user=user).first()
     languages = {user.locale, *(profile.languages if profile else [])}
@@ -123,7 +129,7 @@ def worker_vector(*, user: User) -> ranking.WorkerVector:
         ),
         languages=sorted(languages),
         devices=sorted(devices),
-        private_access=private_access(user=user),
+        private_access=private_access(user=user) if private is None else private,
     )
 
 
@@ -174,7 +180,11 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
 
 
 def _reasons(
-    worker: ranking.WorkerVector, matrix: ranking.ProjectMatrix, scored: ranking.Scored, index: int
+    worker: ranking.WorkerVector,
+    matrix: ranking.ProjectMatrix,
+    scored: ranking.Scored,
+    index: int,
+    member: bool,
 ) -> list[dict[str, Any]]:
     row = matrix.rows[index]
     dt = int(matrix.data_type[index])
@@ -184,7 +194,7 @@ def _reasons(
     def add(code: str, **params: Any) -> None:
         reasons.append({"code": code, "params": params, "text": reason_text(code, params)})
 
-    if row["project_id"] in worker.private_access and not matrix.public[index]:
+    if row["project_id"] in worker.private_access and not matrix.public[index] and not member:
         add("invited")
     percentile = worker.percentile[dt]
     if scored.measured[index] and np.isfinite(percentile) and ranking.top_share(percentile) <= 25:
@@ -261,11 +271,8 @@ def _shape(
     scored: ranking.Scored,
     indices: np.ndarray,
     members: set[int],
+    projects: dict[int, Project],
 ) -> list[Recommendation]:
-    ids = [int(matrix.ids[i]) for i in indices]
-    # The authoritative state of the few shown: a project made private or paused since the last refresh
-    # drops out here, whatever the matrix says.
-    projects = Project.objects.select_related("organization").in_bulk(ids)
     out = []
     for index in indices:
         project = projects.get(int(matrix.ids[index]))
@@ -290,7 +297,7 @@ def _shape(
                 ),
                 member=project.pk in members,
                 invited=project.pk in worker.private_access and project.pk not in members,
-                reasons=_reasons(worker, matrix, scored, index),
+                reasons=_reasons(worker, matrix, scored, index, project.pk in members),
             )
         )
     return out
@@ -307,18 +314,26 @@ def recommendations(
 ) -> dict[str, list[Recommendation]]:
     """Open projects this person may discover, best fit first, and the micro-jobs they can do now."""
     matrix = project_matrix()
-    worker = worker_vector(user=user)
+    members, invited = memberships_and_invitations(user=user)
+    worker = worker_vector(user=user, private=members | invited)
     if not len(matrix):
         return {"projects": [], "micro_jobs": []}
     scored = ranking.score_projects(worker, matrix)
-    members = set(ProjectMember.objects.filter(user=user).values_list("project_id", flat=True))
     best = ranking.top(scored.fit, limit)
     eligible_now = scored.certified & scored.language_ok & scored.device_ok & matrix.micro
     micro = ranking.top(scored.fit, micro_limit, mask=eligible_now)
+    projects = _authoritative(matrix, np.concatenate([best, micro]))
     return {
-        "projects": _shape(user, worker, matrix, scored, best, members),
-        "micro_jobs": _shape(user, worker, matrix, scored, micro, members),
+        "projects": _shape(user, worker, matrix, scored, best, members, projects),
+        "micro_jobs": _shape(user, worker, matrix, scored, micro, members, projects),
     }
+
+
+def _authoritative(matrix: ranking.ProjectMatrix, indices: np.ndarray) -> dict[int, Project]:
+    """The current rows of the few shown: a project made private or paused since the last refresh drops
+    out (``_discoverable``), whatever the matrix says."""
+    ids = sorted({int(matrix.ids[i]) for i in indices})
+    return Project.objects.select_related("organization").in_bulk(ids)
 
 
 def recommendation_for(*, user: User, project_id: int) -> Recommendation:
@@ -338,7 +353,7 @@ def recommendation_for(*, user: User, project_id: int) -> Recommendation:
         where = np.array([0])
     scored = ranking.score_projects(worker, matrix)
     members = set(ProjectMember.objects.filter(user=user).values_list("project_id", flat=True))
-    shaped = _shape(user, worker, matrix, scored, where, members)
+    shaped = _shape(user, worker, matrix, scored, where, members, {project.pk: project})
     if not shaped:
         raise ProjectNotFound()
     return shaped[0]

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from dure.matching.jobs import sweep_if_due as matching_sweep_if_due
 from dure.notices.jobs import sweep_if_due as notices_sweep_if_due
 from dure.payments.jobs import settle_if_due
 from dure.quality.jobs import sweep_if_due as quality_sweep_if_due
@@ -29,6 +30,7 @@ def sweep_once() -> None:
     # Every few minutes: audit sampling and the platform's reviewer capacity.
     quality_sweep_if_due()
     notices_sweep_if_due()  # notification digests, budget and queue warnings, rework deadlines
+    matching_sweep_if_due()  # matching's feature tables: open projects often, everyone hourly (as a job)
     # Webhook retries whose deferred job the backend could not hold, or that got lost.
     retried = webhook_retries_if_due()
     if retried:
