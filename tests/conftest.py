@@ -185,3 +185,12 @@ def browser() -> Iterator[Any]:
         )
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def app_serves_media(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django's live server answers /media/ itself from MEDIA_ROOT (no permission check, no byte ranges);
+    with this fixture the app's own /media/ view answers, as in production, so players can seek."""
+    from django.test import testcases
+
+    monkeypatch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)

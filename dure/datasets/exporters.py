@@ -535,6 +535,11 @@ def label_studio_results(
                 if "text" in span:
                     entry["text"] = span["text"]
                 region(output, "labels", entry)
+        elif kind == "frame_labels" and isinstance(value, list):
+            # Label Studio's video TimelineLabels count frames from 1; Dure counts them from 0
+            for entry in value:
+                ranges = [{"start": entry["start_frame"] + 1, "end": entry["end_frame"] + 1}]
+                region(output, "timelinelabels", {"ranges": ranges, "timelinelabels": [entry.get("label")]})
         elif kind == "single_choice":
             region(output, "choices", {"choices": [value]})
         elif kind == "multi_choice":

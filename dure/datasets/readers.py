@@ -285,7 +285,7 @@ def label_studio_prelabels(spec: InterfaceSpec, results: list[Any], data: dict[s
         labels: Any = next(
             (
                 value[k]
-                for k in ("rectanglelabels", "polygonlabels", "labels", "keypointlabels")
+                for k in ("rectanglelabels", "polygonlabels", "labels", "keypointlabels", "timelinelabels")
                 if k in value
             ),
             [],
@@ -316,6 +316,11 @@ def label_studio_prelabels(spec: InterfaceSpec, results: list[Any], data: dict[s
                 if "text" in value:
                     span["text"] = value["text"]
                 add({"spans"}, name, span)
+            elif kind == "timelinelabels":
+                # Label Studio counts video frames from 1, Dure from 0
+                for frames in value["ranges"]:
+                    first, last = int(frames["start"]) - 1, int(frames["end"]) - 1
+                    add({"frame_labels"}, name, {"start_frame": first, "end_frame": last, "label": label})
             elif kind == "choices":
                 choices = value.get("choices") or []
                 if _output_for(spec, name, {"single_choice"}) and len(choices) == 1:

@@ -180,6 +180,45 @@ class TimeSegments(_WithLabels):
     allow_overlap: bool = True
 
 
+class FrameLabels(_WithLabels):
+    """Frame-level classification of a video: every frame gets at most one class.
+
+    The answer is a list of inclusive frame ranges ``{"start_frame", "end_frame", "label"}``; frame ``n``
+    shows from ``n / fps`` seconds. The rate is ``fps`` here, else the item's ``fps``, else 30.
+    """
+
+    type: Literal["frame_labels"]
+    fps: float | None = Field(default=None, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _has_labels(self) -> FrameLabels:
+        if not self.labels:
+            raise ValueError("frame classification needs at least one label")
+        return self
+
+
+DEFAULT_FPS = 30.0
+
+
+def frame_rate(output: FrameLabels, data: dict[str, Any]) -> float:
+    """Frames per second for an item: the spec's, else the item's own (``fps`` in its data), else 30."""
+    if output.fps:
+        return output.fps
+    fps = data.get("fps")
+    if _is_number(fps) and 0 < fps <= 1000:
+        return float(fps)
+    return DEFAULT_FPS
+
+
+def frame_count(output: FrameLabels, data: dict[str, Any]) -> int | None:
+    """How many frames the video has, when the item gives its ``duration`` (seconds)."""
+    duration = data.get("duration")
+    if not _is_number(duration) or duration <= 0:
+        return None
+    # a frame that starts before the end is a frame; the epsilon keeps 12 s at 12 fps at 144, not 145
+    return max(1, math.ceil(duration * frame_rate(output, data) - 1e-6))
+
+
 class FileUpload(_Output):
     type: Literal["file_upload"]
     accept: list[str] = Field(default_factory=lambda: ["*/*"])
@@ -211,6 +250,7 @@ OutputField = Annotated[
     | Spans
     | TranscriptionRegions
     | TimeSegments
+    | FrameLabels
     | FileUpload,
     Field(discriminator="type"),
 ]
@@ -248,7 +288,11 @@ class InterfaceSpec(_Strict):
 
 
 #: Outputs that mark up an input only make sense on an input of the right kind.
-_SOURCE_TYPES = {"spans": {"text", "prompt"}, "time_segments": {"audio", "video"}}
+_SOURCE_TYPES = {
+    "spans": {"text", "prompt"},
+    "time_segments": {"audio", "video"},
+    "frame_labels": {"video"},
+}
 
 
 def parse_spec(document: Any) -> InterfaceSpec:
@@ -467,6 +511,8 @@ def _check_output(
                 _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
     elif kind == "time_segments":
         _check_segments(errors, path, output, value, data)
+    elif kind == "frame_labels":
+        _check_frames(errors, path, output, value, data)
     elif kind == "file_upload":
         _check_files(errors, path, output, value)
 
@@ -581,6 +627,37 @@ def _check_segments(
         for (_s1, e1, _i1), (s2, _e2, i2) in itertools.pairwise(ranges):
             if s2 < e1:
                 errors.add(f"{path}[{i2}]", _("Segments may not overlap in this project."))
+
+
+def _check_frames(errors: _Errors, path: str, output: FrameLabels, value: Any, data: dict[str, Any]) -> None:
+    if not _check_list(errors, path, value, 100_000):
+        return
+    frames = frame_count(output, data)
+    ranges = []
+    for i, entry in enumerate(value):
+        entry_path = f"{path}[{i}]"
+        if not isinstance(entry, dict):
+            errors.add(entry_path, _("Expected an object."))
+            continue
+        for key in entry:
+            if key not in {"start_frame", "end_frame", "label"}:
+                errors.add(f"{entry_path}.{key}", _("Unknown field."))
+        start, end = entry.get("start_frame"), entry.get("end_frame")
+        if not (_is_whole(start) and _is_whole(end)) or not 0 <= start <= end:
+            errors.add(entry_path, _("A frame range needs whole frame numbers with 0 ≤ start ≤ end."))
+            continue
+        if frames is not None and end >= frames:
+            errors.add(
+                entry_path,
+                _("The video has %(n)d frames (numbered from 0).") % {"n": frames},
+                "outside_media",
+            )
+        _check_label(errors, f"{entry_path}.label", output.labels, entry.get("label"), True)
+        ranges.append((start, end, i))
+    ranges.sort()
+    for (_s1, e1, _i1), (s2, _e2, i2) in itertools.pairwise(ranges):
+        if s2 <= e1:
+            errors.add(f"{path}[{i2}]", _("A frame can have only one class: these ranges overlap."))
 
 
 def _check_files(errors: _Errors, path: str, output: FileUpload, value: Any) -> None:

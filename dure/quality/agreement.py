@@ -37,6 +37,7 @@ from dure.quality.scoring import (
     KEYPOINT_RADIUS,
     MATCH_IOU,
     character_error_rate,
+    frame_agreement,
     interval_iou,
     polygon_iou,
     score_output,
@@ -284,6 +285,10 @@ def pair_agreement(output: Any, a: Any, b: Any) -> dict[str, float]:
     if kind in {"text", "transcription"}:
         cer = symmetric_cer(a if isinstance(a, str) else "", b if isinstance(b, str) else "")
         return {"agreement": 1.0 - cer, "cer": cer}
+    if kind == "frame_labels":
+        frames = frame_agreement(a, b)
+        accuracy = frames["same"] / frames["union"] if frames["union"] else 1.0
+        return {"agreement": accuracy, "accuracy": accuracy}
     if kind == "file_upload":
         return {}
     # Choices, numbers and ratings: the Academy's scoring, taken both ways (number tolerance is relative).
@@ -393,6 +398,7 @@ _PAIR_METRIC = {
     "spans": "span_f1",
     "text": "cer",
     "transcription": "cer",
+    "frame_labels": "frame_accuracy",
 }
 
 
@@ -430,7 +436,7 @@ def answers_agreement(spec: InterfaceSpec, answers: Sequence[Answer]) -> dict[st
             entry["value"] = _round(entry["value"])
         else:
             entry["metric"] = _PAIR_METRIC[output.type]
-            main = "cer" if entry["metric"] == "cer" else "f1"
+            main = {"cer": "cer", "frame_accuracy": "accuracy"}.get(entry["metric"], "f1")
             entry["value"] = _round(_mean([p.get(main) for p in per_pair_values]))
             if output.type == "transcription_regions":
                 entry["cer"] = _round(_mean([p.get("cer") for p in per_pair_values]))

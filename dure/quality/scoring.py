@@ -14,10 +14,14 @@ page can show what was right and what was wrong.
 - number: correct within ``tolerance`` (absolute; default 0, or 1% of the expected value for floats).
 - rating: correct within ``rating_tolerance`` steps (default 0); score falls linearly over the scale.
 - time segments: like boxes on the time axis (1-D IoU), with CER on the text when transcribed.
+- frame labels (video frame classification): the share of frames given the same class, among the frames
+  that either answer classifies; the frames classified wrongly or left out come back as ranges.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -156,6 +160,53 @@ def _match(
     missed = [i for i in range(len(expected)) if i not in used_e]
     extra = [j for j in range(len(given)) if j not in used_g]
     return matches, missed, extra
+
+
+# --- frames ----------------------------------------------------------------------------------------------
+
+
+def _frame_ranges(value: Any) -> list[tuple[int, int, Any]]:
+    out = []
+    for entry in value if isinstance(value, list) else []:
+        if isinstance(entry, dict):
+            start, end = entry.get("start_frame"), entry.get("end_frame")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end:
+                out.append((start, end, entry.get("label")))
+    return sorted(out, key=lambda r: (r[0], r[1]))
+
+
+def _label_at(ranges: list[tuple[int, int, Any]], starts: list[int], frame: int) -> Any:
+    i = bisect.bisect_right(starts, frame) - 1
+    return ranges[i][2] if i >= 0 and ranges[i][1] >= frame else None
+
+
+def frame_agreement(expected: Any, given: Any) -> dict[str, Any]:
+    """Frames both answers classify alike, frames either classifies, and where they differ, as ranges
+    ``[first, last, expected label, given label]``: ``missed`` (not classified), ``wrong`` (another class)
+    and ``extra`` (classified where the expected answer has no class).
+
+    Works on the ranges' boundaries, never frame by frame, so an hour of video costs no more than a clip.
+    """
+    e, g = _frame_ranges(expected), _frame_ranges(given)
+    e_starts, g_starts = [r[0] for r in e], [r[0] for r in g]
+    points = sorted({p for r in e + g for p in (r[0], r[1] + 1)})
+    same = union = 0
+    differ: dict[str, list[list[Any]]] = {"missed": [], "wrong": [], "extra": []}
+    for low, high in itertools.pairwise(points):
+        want, got = _label_at(e, e_starts, low), _label_at(g, g_starts, low)
+        if want is None and got is None:
+            continue
+        length = high - low
+        union += length
+        if want == got:
+            same += length
+            continue
+        bucket = differ["missed" if got is None else "extra" if want is None else "wrong"]
+        if bucket and bucket[-1][1] == low - 1 and bucket[-1][2:] == [want, got]:
+            bucket[-1][1] = high - 1
+        else:
+            bucket.append([low, high - 1, want, got])
+    return {"same": same, "union": union, **differ}
 
 
 # --- text ------------------------------------------------------------------------------------------------
@@ -350,6 +401,18 @@ def score_output(
             matches=[{"expected": i, "given": j, "iou": v} for i, j, v in matches],
             missed=missed,
             extra=extra,
+        )
+    if kind == "frame_labels":
+        found = frame_agreement(expected, given)
+        accuracy = found["same"] / found["union"] if found["union"] else 1.0
+        return result(
+            accuracy,
+            "frame_accuracy",
+            accuracy,
+            accuracy >= CORRECT_SCORE,
+            missed=found["missed"],
+            wrong=found["wrong"],
+            extra=found["extra"],
         )
     # Uploaded files have no known answer to compare with: present counts as right.
     return result(0.0 if empty else 1.0, "present", 0.0 if empty else 1.0)

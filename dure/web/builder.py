@@ -44,6 +44,7 @@ OUTPUT_TYPES = [
     ("spans", _("Text spans (NER)")),
     ("transcription_regions", _("OCR regions")),
     ("time_segments", _("Time segments")),
+    ("frame_labels", _("Video frame classification")),
     ("file_upload", _("File upload (collection)")),
 ]
 
@@ -61,6 +62,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "spans": specs.Spans,
     "transcription_regions": specs.TranscriptionRegions,
     "time_segments": specs.TimeSegments,
+    "frame_labels": specs.FrameLabels,
     "file_upload": specs.FileUpload,
 }
 
@@ -115,6 +117,10 @@ PARAMS: dict[str, list[Param]] = {
         Param("speakers", "bool", _("Name the speaker")),
         Param("allow_overlap", "bool", _("Segments may overlap")),
     ],
+    "frame_labels": [
+        _LABELS,
+        Param("fps", "float", _("Frames per second"), _("Empty: the item's fps, else 30")),
+    ],
     "file_upload": [
         Param("accept", "list", _("Accepted types"), _("Comma-separated: image/*, audio/wav, .png")),
         Param("max_bytes", "int", _("Largest file (bytes)")),
@@ -132,6 +138,7 @@ SOURCE_TYPES = {
     "transcription_regions": {"image"},
     "spans": {"text", "prompt"},
     "time_segments": {"audio", "video"},
+    "frame_labels": {"video"},
 }
 
 DEFAULT_SPEC: dict[str, Any] = {

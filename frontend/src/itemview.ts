@@ -5,6 +5,7 @@ import { imageField } from "./fields/image";
 import { multiChoice, numberField, pairwiseField, ratingField, singleChoice, textField } from "./fields/simple";
 import { segmentsField } from "./fields/segments";
 import { spansField } from "./fields/spans";
+import { framesField } from "./fields/video";
 import type { Answer, FieldError, InputField, Item, OutputField, RegionComment, Spec } from "./types";
 import { icon } from "./icons";
 import { h, mediaUrl, t } from "./util";
@@ -16,6 +17,7 @@ const STAGE_SOURCES: Record<string, string[]> = {
   transcription_regions: ["image"],
   spans: ["text", "prompt"],
   time_segments: ["audio", "video"],
+  frame_labels: ["video"],
 };
 
 type Factory = (ctx: FieldContext) => FieldView;
@@ -33,6 +35,7 @@ const FIELDS: Record<string, Factory> = {
   transcription_regions: imageField,
   spans: spansField,
   time_segments: segmentsField,
+  frame_labels: framesField,
   file_upload: filesField,
 };
 
@@ -114,7 +117,7 @@ export class ItemView {
         }
         continue;
       }
-      if (input.type === "number" && spec.outputs.some((o) => o.type === "time_segments") && input.name === "duration") continue;
+      if (input.type === "number" && spec.outputs.some((o) => o.type === "time_segments" || o.type === "frame_labels") && input.name === "duration") continue;
       const inPair = pair.includes(input);
       const element = renderInput(input, item.data[input.name], inPair ? (/(^|_)a$/i.test(input.name) ? "A" : "B") : undefined);
       if (!element) continue;

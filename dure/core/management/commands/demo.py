@@ -193,6 +193,14 @@ def _projects() -> list[dict[str, Any]]:
         }
         for n in range(1, 21)
     ]
+    frame_clips = [
+        {
+            "external_id": f"frames-{n:03d}",
+            # the shipped clip is 12 s at 12 frames per second (its WebM header says so)
+            "data": {"video": _video("demo/videos/traffic.webm"), "duration": 12, "clip": n},
+        }
+        for n in range(1, 6)
+    ]
     clips = [
         {
             "external_id": f"clip-{n:03d}",
@@ -309,6 +317,19 @@ def _projects() -> list[dict[str, Any]]:
                 ],
             },
             "price_per_item": 350, "review_price": 100, "items": clips,
+        },
+        {
+            "name": "교통 영상 프레임 분류 · Traffic video frame classification",
+            "description": "영상을 한 프레임씩 넘기며 각 프레임의 상황을 분류합니다. Step through the clip frame by frame and classify each frame.",
+            "guideline": "## 규칙 / Rules\n- `,` `.` 로 한 프레임씩, `Shift` 와 함께 10 프레임씩 이동합니다. Step with `,` and `.` (10 frames with Shift).\n- 숫자 키로 현재 프레임(또는 타임라인에서 끌어 고른 구간)을 분류합니다. A number key classifies the current frame, or the range dragged on the timeline.\n- 모든 프레임에 분류가 있어야 합니다. Every frame gets a class.",
+            "spec": {
+                "inputs": [{"name": "video", "type": "video"}, {"name": "duration", "type": "number", "required": False}],
+                "outputs": [
+                    {"name": "frames", "type": "frame_labels", "label": "프레임 분류 / Frame classes", "source": "video", "fps": 12,
+                     "labels": [{"value": "moving", "label": "통행 Moving traffic"}, {"value": "stopped", "label": "정체 Stopped"}, {"value": "empty", "label": "빈 도로 Empty road"}]},
+                ],
+            },
+            "price_per_item": 400, "review_price": 100, "items": frame_clips,
         },
         {
             "name": "LLM 답변 작성 · LLM response writing",
