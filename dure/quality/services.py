@@ -300,7 +300,8 @@ def _store_aggregates(
             if state == AdjudicationState.NONE:
                 row.adjudicator, row.lease_expires_at = None, None
             (changed if found is not None else fresh).append(row)
-        AggregatedAnswer.objects.bulk_create(fresh, batch_size=500)
+        # the item job and the project job may both create an item's first row: either result will do
+        AggregatedAnswer.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
         AggregatedAnswer.objects.bulk_update(
             changed,
             [
