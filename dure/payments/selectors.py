@@ -29,7 +29,7 @@ from dure.payments.services import _local_midnight, account_key, fee_on, wage_fl
 from dure.projects.models import Project
 
 #: slot states whose pay is already promised: dispatch keeps budget aside for them
-_IN_FLIGHT = ("leased", "submitted", "in_review", "rejected")
+_IN_FLIGHT = ("leased", "submitted", "in_review", "review_2", "in_review_2", "rejected")
 
 
 def balance(key: str) -> int:

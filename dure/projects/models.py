@@ -44,6 +44,16 @@ class Project(TimeStampedModel):
     country = models.CharField(_("country"), max_length=2, default="KR")
     #: charged to the client on top of item and review pay, in basis points (1000 = 10%)
     platform_fee_bps = models.PositiveIntegerField(_("platform fee (basis points)"), default=1000)
+    #: multi-stage review: the share of 1st-stage approvals a different reviewer checks again (0 to 1) …
+    second_review_rate = models.FloatField(
+        _("share of approvals reviewed a 2nd time"),
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+    )
+    #: … and every approval by a reviewer with fewer decisions on the project than this (0: nobody is new)
+    second_review_new_reviewer_decisions = models.PositiveIntegerField(
+        _("2nd review of every approval by reviewers with fewer decisions than"), default=0
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT
     )
@@ -61,6 +71,10 @@ class Project(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_second_review(self) -> bool:
+        return self.second_review_rate > 0 or self.second_review_new_reviewer_decisions > 0
 
 
 class ProjectRole(models.TextChoices):

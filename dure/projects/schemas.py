@@ -21,6 +21,10 @@ class _ProjectFields(Schema):
     #: private: only members and invited people; public: every eligible worker may find and join it
     visibility: Literal["private", "public"] = "private"
     language: str = Field(default="", pattern=r"^([a-z]{2})?$")
+    #: multi-stage review: share (0 to 1) of 1st-stage approvals a different reviewer checks again, and
+    #: every approval by a reviewer with fewer decisions on the project than the second number (0: off)
+    second_review_rate: float = Field(default=0.0, ge=0, le=1)
+    second_review_new_reviewer_decisions: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class ProjectIn(_ProjectFields):
@@ -44,6 +48,8 @@ class ProjectPatch(Schema):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     visibility: Literal["private", "public"] | None = None
     language: str | None = Field(default=None, pattern=r"^([a-z]{2})?$")
+    second_review_rate: float | None = Field(default=None, ge=0, le=1)
+    second_review_new_reviewer_decisions: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class ProjectOut(_ProjectFields):

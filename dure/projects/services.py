@@ -27,6 +27,8 @@ EDITABLE_FIELDS = {
     "max_active_seconds",
     "visibility",
     "language",
+    "second_review_rate",
+    "second_review_new_reviewer_decisions",
 }
 
 # Changing how many people answer an item, or what an answer is, after work started would orphan answers.
@@ -49,6 +51,8 @@ def _check_numbers(values: dict[str, Any]) -> None:
         "max_active_seconds": (60, 24 * 3600),
         "price_per_item": (0, 100_000_000),
         "review_price": (0, 100_000_000),
+        "second_review_rate": (0, 1),
+        "second_review_new_reviewer_decisions": (0, 1_000_000),
     }
     for field, (low, high) in limits.items():
         if field in values and not low <= values[field] <= high:

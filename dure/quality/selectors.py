@@ -302,10 +302,11 @@ def history_by_data_type(*, user: User) -> list[dict[str, Any]]:
 
 def review_queue_wait(*, project: Project) -> dict[str, Any]:
     """Queue length, decisions per hour over the last day, and the expected wait for the newest item."""
-    queued = Slot.objects.filter(project=project, state=SlotState.SUBMITTED).count()
+    waiting = [SlotState.SUBMITTED, SlotState.SECOND_REVIEW]
+    queued = Slot.objects.filter(project=project, state__in=waiting).count()
     since = timezone.now() - timedelta(hours=24)
     decided = Review.objects.filter(project=project, state=ReviewState.DECIDED, decided_at__gte=since).count()
-    oldest = Slot.objects.filter(project=project, state=SlotState.SUBMITTED).aggregate(m=Max("queued_at"))
+    oldest = Slot.objects.filter(project=project, state__in=waiting).aggregate(m=Max("queued_at"))
     per_hour = decided / 24.0
     if queued == 0:
         wait = 0.0

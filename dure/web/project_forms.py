@@ -49,6 +49,24 @@ class ProjectForm(forms.Form):
         max_value=30 * 24,
         help_text=_("A rejected item waits this long for its worker's fix, then goes to someone else."),
     )
+    second_review_percent = forms.IntegerField(
+        label=_("2nd review sample (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_(
+            "This share of approved answers is reviewed again by a different reviewer before it is final."
+        ),
+    )
+    second_review_new_reviewer_decisions = forms.IntegerField(
+        label=_("2nd review for new reviewers"),
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text=_(
+            "Every approval by a reviewer with fewer decisions than this is reviewed again (0: off)."
+        ),
+    )
 
     def __init__(
         self, *args: object, organizations: list[tuple[int, str]] | None = None, **kwargs: object
@@ -69,6 +87,8 @@ class ProjectForm(forms.Form):
             "overlap": data["overlap"],
             "max_rework_rounds": data["max_rework_rounds"],
             "lease_seconds": data["lease_minutes"] * 60,
+            "second_review_rate": (data.get("second_review_percent") or 0) / 100,
+            "second_review_new_reviewer_decisions": data.get("second_review_new_reviewer_decisions") or 0,
         } | ({"rework_hours": data["rework_hours"]} if data.get("rework_hours") else {})
 
 

@@ -135,6 +135,8 @@ def _initial(project: Project | None) -> dict[str, Any]:
             "max_rework_rounds": 2,
             "lease_minutes": 30,
             "rework_hours": 72,
+            "second_review_percent": 0,
+            "second_review_new_reviewer_decisions": 0,
         }
     return {
         "name": project.name,
@@ -146,6 +148,8 @@ def _initial(project: Project | None) -> dict[str, Any]:
         "max_rework_rounds": project.max_rework_rounds,
         "lease_minutes": max(1, project.lease_seconds // 60),
         "rework_hours": project.rework_hours,
+        "second_review_percent": round(project.second_review_rate * 100),
+        "second_review_new_reviewer_decisions": project.second_review_new_reviewer_decisions,
     }
 
 

@@ -36,6 +36,8 @@ def subscribed(organization_id: int, event: str) -> bool:
 def _review_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     if instance.state != "decided" or instance.decision != "approve":
         return
+    if getattr(instance, "awaits_second_review", False):
+        return  # approved at the 1st stage only; the 2nd review's approval is the item's
     project = instance.project
     if not subscribed(project.organization_id, Event.ITEM_APPROVED):
         return

@@ -92,18 +92,28 @@ def review_overview(*, projects: list[Project]) -> dict[int, dict[str, int]]:
     ids = [p.pk for p in projects]
     counts: dict[int, Counter[str]] = {}
     for project_id, state, n in (
-        Slot.objects.filter(project_id__in=ids, state__in=[SlotState.SUBMITTED, SlotState.IN_REVIEW])
+        Slot.objects.filter(project_id__in=ids, state__in=_REVIEW_STATES)
         .values_list("project_id", "state")
         .annotate(n=Count("id"))
     ):
         counts.setdefault(project_id, Counter())[state] = n
     return {
         project_id: {
-            "waiting": counts.get(project_id, Counter())[SlotState.SUBMITTED],
-            "in_review": counts.get(project_id, Counter())[SlotState.IN_REVIEW],
+            "waiting": counts.get(project_id, Counter())[SlotState.SUBMITTED]
+            + counts.get(project_id, Counter())[SlotState.SECOND_REVIEW],
+            "in_review": counts.get(project_id, Counter())[SlotState.IN_REVIEW]
+            + counts.get(project_id, Counter())[SlotState.IN_SECOND_REVIEW],
         }
         for project_id in ids
     }
+
+
+_REVIEW_STATES = [
+    SlotState.SUBMITTED,
+    SlotState.IN_REVIEW,
+    SlotState.SECOND_REVIEW,
+    SlotState.IN_SECOND_REVIEW,
+]
 
 
 def throughput(*, project: Project, now: datetime, hours: int = 24) -> list[dict[str, Any]]:

@@ -55,6 +55,9 @@ class SlotState(models.TextChoices):
     LEASED = "leased", _("Leased")
     SUBMITTED = "submitted", _("Submitted")
     IN_REVIEW = "in_review", _("In review")
+    #: approved by the 1st reviewer and picked for the project's 2nd review; not final, not paid yet
+    SECOND_REVIEW = "review_2", _("Waiting for 2nd review")
+    IN_SECOND_REVIEW = "in_review_2", _("In 2nd review")
     REJECTED = "rejected", _("Rejected, waiting for rework")
     APPROVED = "approved", _("Approved")
 
@@ -97,12 +100,17 @@ class Slot(models.Model):
                 name="slot_review_queue_flagged",
             ),
             models.Index(
+                fields=["project", "queued_at", "id"],
+                condition=Q(state="review_2"),
+                name="slot_second_review_queue",
+            ),
+            models.Index(
                 fields=["worker", "project"], condition=Q(state="rejected"), name="slot_rework_queue"
             ),
             models.Index(
                 fields=["expires_at"],
-                condition=Q(state__in=["leased", "in_review", "rejected"]),
-                name="slot_expiry",
+                condition=Q(state__in=["leased", "in_review", "in_review_2", "rejected"]),
+                name="slot_lease_expiry",
             ),
             models.Index(fields=["project", "state"], name="slot_project_state"),
         ]
@@ -209,6 +217,8 @@ class Review(models.Model):
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="reviews")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    #: 1 for the review every submission gets, 2 for the project's sampled 2nd review of a 1st approval
+    stage = models.PositiveSmallIntegerField(default=1, db_default=1)
     state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.ACTIVE)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default="")
     reasons = models.JSONField(default=list)
@@ -222,9 +232,11 @@ class Review(models.Model):
 
     class Meta:
         constraints = [
-            # The database itself guarantees a submission is decided once.
+            # The database itself guarantees a submission is decided once at each stage.
             models.UniqueConstraint(
-                fields=["submission"], condition=Q(state="decided"), name="review_decided_once"
+                fields=["submission", "stage"],
+                condition=Q(state="decided"),
+                name="review_decided_once_per_stage",
             )
         ]
         indexes = [

@@ -90,6 +90,8 @@ class SubmissionOut(Schema):
 
 class ReviewOfOut(Schema):
     id: int
+    #: 1, or 2 for the project's 2nd review of a 1st approval
+    stage: int = 1
     decision: str
     reasons: list[str]
     comment: str
@@ -120,6 +122,8 @@ class SubmissionForReview(Schema):
 class ReviewOut(Schema):
     id: int
     project_id: int
+    #: 1, or 2 for the project's 2nd review of a 1st approval
+    stage: int = 1
     expires_at: datetime
     submission: SubmissionForReview
     item: ItemOut

@@ -47,6 +47,7 @@ def item_payload(item: Item) -> dict[str, Any]:
 def _review_payload(review: Review) -> dict[str, Any]:
     return {
         "id": review.pk,
+        "stage": review.stage,
         "decision": review.decision,
         "reasons": review.reasons,
         "comment": review.comment,
@@ -78,7 +79,8 @@ def assignment_payload(assignment: Assignment) -> dict[str, Any]:
             .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(state=ReviewState.DECIDED)))
             .first()
         )
-        decided = next(iter(last.reviews.all()), None) if last else None
+        # With a 2nd review the deciding (rejecting) decision is the later stage's.
+        decided = max(last.reviews.all(), key=lambda r: r.stage, default=None) if last else None
         reasons, comment = (decided.reasons, decided.comment) if decided else ([], "")
         if decided is not None and decided.decision == Decision.APPROVE:
             # Approved, then returned by the client's acceptance inspection: the reasons are the client's.
@@ -140,6 +142,7 @@ def review_payload(review: Review) -> dict[str, Any]:
     return {
         "id": review.pk,
         "project_id": review.project_id,
+        "stage": review.stage,
         "expires_at": review.expires_at,
         "submission": {
             "id": submission.pk,
@@ -188,7 +191,7 @@ def progress(*, project: Project) -> dict[str, Any]:
         "active_reviews": active_reviews,
         "queues": {
             "work": slots[SlotState.OPEN],
-            "review": slots[SlotState.SUBMITTED],
+            "review": slots[SlotState.SUBMITTED] + slots[SlotState.SECOND_REVIEW],
             "rework": slots[SlotState.REJECTED],
         },
     }

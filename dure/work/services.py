@@ -36,6 +36,7 @@ from dure.projects.selectors import spec_of
 from dure.projects.spec import InterfaceSpec, item_data_errors
 from dure.quality.checks import check_answer, problems_as_errors, uploaded_digests
 from dure.quality.errors import AnswerChecksFailed
+from dure.quality.models import Audit, AuditState
 from dure.quality.selectors import dispatch_profile
 from dure.quality.services import record_gold_result
 from dure.work.errors import (
@@ -494,16 +495,20 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
         if len(current) >= MAX_ACTIVE_LEASES:
             # Like workers, a reviewer holds the submission on screen and one preloaded; asking again resumes.
             return current[0]
-        slot = (
-            # The submission and its item come along for the payload; only the slot row is locked.
-            Slot.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("submission__item")
-            .filter(project=project, state=SlotState.SUBMITTED)
-            .exclude(worker=reviewer)
-            # flagged submissions first; the partial index slot_review_queue_flagged has this order
-            .order_by("-review_priority", "queued_at", "id")
-            .first()
-        )
+        # 2nd reviews first: the slot is final (and its worker paid) only once they are done.
+        slot, stage = (_second_review_slot(reviewer, project), 2) if project.has_second_review else (None, 1)
+        if slot is None:
+            stage = 1
+            slot = (
+                # The submission and its item come along for the payload; only the slot row is locked.
+                Slot.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("submission__item")
+                .filter(project=project, state=SlotState.SUBMITTED)
+                .exclude(worker=reviewer)
+                # flagged submissions first; the partial index slot_review_queue_flagged has this order
+                .order_by("-review_priority", "queued_at", "id")
+                .first()
+            )
         if slot is None:
             return None
         expires_at = now + timedelta(seconds=_conf("REVIEW_LEASE_SECONDS"))
@@ -512,6 +517,7 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
             "slot_id": slot.pk,
             "project_id": project.pk,
             "reviewer_id": reviewer.pk,
+            "stage": stage,
             "state": ReviewState.ACTIVE,
             "decision": "",
             "reasons": [],
@@ -527,19 +533,55 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
         updated = update_rows(
             Slot,
             {
-                "state": SlotState.IN_REVIEW,
+                "state": SlotState.IN_REVIEW if stage == 1 else SlotState.IN_SECOND_REVIEW,
                 "review_id": review.pk,
                 "expires_at": expires_at,
                 "updated_at": now,
             },
             id=slot.pk,
-            state=SlotState.SUBMITTED,
+            state=SlotState.SUBMITTED if stage == 1 else SlotState.SECOND_REVIEW,
         )
         if updated != 1:
             raise Conflict()
-        _record_event(slot, reviewer, "review_started", now, review=review.pk)
+        if stage == 1:
+            _record_event(slot, reviewer, "review_started", now, review=review.pk)
+        else:
+            _record_event(slot, reviewer, "review_started", now, review=review.pk, stage=2)
         review.submission = slot.submission  # set whenever the state is submitted
     return review
+
+
+def _second_review_slot(reviewer: User, project: Project) -> Slot | None:
+    """The oldest slot waiting for its 2nd review that this reviewer neither answered nor reviewed before."""
+    reviewed = Review.objects.filter(submission_id=OuterRef("submission_id"), reviewer=reviewer)
+    return (
+        Slot.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("submission__item")
+        .filter(project=project, state=SlotState.SECOND_REVIEW)
+        .exclude(worker=reviewer)
+        .filter(~Exists(reviewed))
+        .order_by("queued_at", "id")
+        .first()
+    )
+
+
+def _needs_second_review(project: Project, review: Review) -> bool:
+    """Whether a 1st-stage approval waits for a 2nd review: a sampled share of approvals, and every approval
+    of a reviewer still new on the project. The sample is a hash of the submission, so it is uniform,
+    independent of who reviews, and the same answer whichever process decides."""
+    if not project.has_second_review:
+        return False
+    if project.second_review_rate > 0:
+        digest = hashlib.sha256(f"second-review:{project.pk}:{review.submission_id}".encode()).digest()
+        if int.from_bytes(digest[:8], "big") / 2**64 < project.second_review_rate:
+            return True
+    limit = project.second_review_new_reviewer_decisions
+    if limit > 0:
+        decided = Review.objects.filter(
+            reviewer_id=review.reviewer_id, project_id=project.pk, state=ReviewState.DECIDED
+        ).exclude(pk=review.pk)
+        return decided[:limit].count() < limit
+    return False
 
 
 def _own_review(reviewer: User, review_id: int) -> Review:
@@ -602,7 +644,8 @@ def decide(
 
             check_faq_reasons(project_id=project.pk, reasons=reasons)
         slot = Slot.objects.select_for_update().get(pk=review.slot_id)
-        if slot.state != SlotState.IN_REVIEW or slot.review_id != review.pk:
+        reviewing = SlotState.IN_REVIEW if review.stage == 1 else SlotState.IN_SECOND_REVIEW
+        if slot.state != reviewing or slot.review_id != review.pk:
             raise ReviewClosed()
         review.active_seconds = _counted_seconds(
             last=review.last_heartbeat_at,
@@ -616,6 +659,9 @@ def decide(
         review.comment = comment
         review.region_comments = region_comments
         review.decided_at = now
+        second = decision == Decision.APPROVE and review.stage == 1 and _needs_second_review(project, review)
+        # Read by the webhook signal: a 1st approval that waits for a 2nd review is not an approved item yet.
+        review.awaits_second_review = second  # type: ignore[attr-defined]
         review.save()
         submission = review.submission
         event_data: dict[str, Any] = {
@@ -623,7 +669,16 @@ def decide(
             "submission": submission.pk,
             "version": submission.version,
         }
-        if decision == Decision.APPROVE:
+        if review.stage == 2:
+            event_data["stage"] = 2
+            _audit_first_review(review=review, agrees=decision == Decision.APPROVE, at=now)
+        if second:
+            # Not final: no pay for the worker, no progress; the slot queues again for a different reviewer.
+            slot.state = SlotState.SECOND_REVIEW
+            slot.expires_at = None
+            slot.review = None
+            kind = "approved_first_stage"
+        elif decision == Decision.APPROVE:
             submission.state = SubmissionState.APPROVED
             slot.state = SlotState.APPROVED
             slot.expires_at = None
@@ -657,14 +712,16 @@ def decide(
                 slot.expires_at = now + timedelta(hours=project.rework_hours)
                 event_data["rework_round"] = slot.rework_round
             slot.assignment = None
-        submission.save(update_fields=["state"])
-        # Pay is written in the same transaction as the decision: both happen, or neither.
+        if not second:
+            submission.save(update_fields=["state"])
+        # Pay is written in the same transaction as the decision: both happen, or neither. The worker is paid
+        # on the last required stage only (the ledger key ``approval:<slot>`` would refuse a second time).
         record_review(project=project, review_id=review.pk, slot_id=slot.pk, reviewer=reviewer, at=now)
-        if decision == Decision.APPROVE:
+        if decision == Decision.APPROVE and not second:
             record_approval(
                 project=project, slot_id=slot.pk, worker_id=submission.worker_id, reviewer=reviewer, at=now
             )
-        slot.queued_at = None
+        slot.queued_at = now if second else None
         slot.save(
             update_fields=[
                 "state",
@@ -672,6 +729,7 @@ def decide(
                 "rework_round",
                 "expires_at",
                 "assignment",
+                "review",
                 "queued_at",
                 "updated_at",
             ]
@@ -716,13 +774,37 @@ def send_back_approved(
     return returned
 
 
+def _audit_first_review(*, review: Review, agrees: bool, at: datetime) -> None:
+    """A 2nd review is an audit of the 1st: it counts in the 1st reviewer's audit agreement."""
+    first = (
+        Review.objects.filter(submission_id=review.submission_id, stage=1, state=ReviewState.DECIDED)
+        .values_list("pk", "reviewer_id")
+        .first()
+    )
+    if first is None:
+        return
+    note = "2nd review"
+    done = {"state": AuditState.DONE, "agrees": agrees, "auditor": review.reviewer_id, "decided_at": at}
+    if not Audit.objects.filter(review_id=first[0], state=AuditState.PENDING).update(**done, note=note):
+        Audit.objects.bulk_create(
+            [Audit(review_id=first[0], project_id=review.project_id, reviewer_id=first[1], auditor_id=review.reviewer_id,
+                   state=AuditState.DONE, agrees=agrees, note=note, created_at=at, decided_at=at)],
+            ignore_conflicts=True,
+        )  # fmt: skip
+
+
 def release_review(*, reviewer: User, review_id: int) -> Review:
     now = timezone.now()
     with transaction.atomic():
         review = _own_review(reviewer, review_id)
         _check_review_live(review, now)
-        Slot.objects.filter(pk=review.slot_id, review=review, state=SlotState.IN_REVIEW).update(
-            state=SlotState.SUBMITTED, review=None, expires_at=None
+        waiting, reviewing = (
+            (SlotState.SUBMITTED, SlotState.IN_REVIEW)
+            if review.stage == 1
+            else (SlotState.SECOND_REVIEW, SlotState.IN_SECOND_REVIEW)
+        )
+        Slot.objects.filter(pk=review.slot_id, review=review, state=reviewing).update(
+            state=waiting, review=None, expires_at=None
         )
         review.state = ReviewState.RELEASED
         review.save(update_fields=["state"])
@@ -738,7 +820,8 @@ def reclaim_expired(*, project_id: int | None = None) -> int:
     changed = 0
     with transaction.atomic():
         candidates = Slot.objects.select_for_update(skip_locked=True).filter(
-            state__in=[SlotState.LEASED, SlotState.IN_REVIEW, SlotState.REJECTED], expires_at__lte=now
+            state__in=[SlotState.LEASED, SlotState.IN_REVIEW, SlotState.IN_SECOND_REVIEW, SlotState.REJECTED],
+            expires_at__lte=now,
         )
         if project_id is not None:
             candidates = candidates.filter(project_id=project_id)
@@ -761,11 +844,14 @@ def reclaim_expired(*, project_id: int | None = None) -> int:
                     slot.state, slot.worker, slot.expires_at = SlotState.OPEN, None, None
                 slot.assignment = None
                 kind = "lease_expired"
-            elif slot.state == SlotState.IN_REVIEW:
+            elif slot.state in (SlotState.IN_REVIEW, SlotState.IN_SECOND_REVIEW):
                 Review.objects.filter(id__in=[slot.review_id], state=ReviewState.ACTIVE).update(
                     state=ReviewState.EXPIRED
                 )
-                slot.state, slot.review, slot.expires_at = SlotState.SUBMITTED, None, None
+                waiting = (
+                    SlotState.SUBMITTED if slot.state == SlotState.IN_REVIEW else SlotState.SECOND_REVIEW
+                )
+                slot.state, slot.review, slot.expires_at = waiting, None, None
                 kind = "review_expired"
             else:
                 slot.state, slot.worker, slot.expires_at, slot.rework_round = SlotState.OPEN, None, None, 0
