@@ -308,14 +308,11 @@ class Answer:
 
 def approved_overlap_answers(*, project: Project, max_items: int = DEFAULT_MAX_ITEMS) -> list[Answer]:
     """Approved answers of the newest ``max_items`` items that two or more workers answered."""
-    from django.db.models import Count, Q
-
     from dure.work.models import Item, Submission, SubmissionState
 
+    # the loop's own counter, newest first: no count over the submissions of every item of the project
     items = list(
-        Item.objects.filter(project=project)
-        .annotate(approved=Count("submissions", filter=Q(submissions__state=SubmissionState.APPROVED)))
-        .filter(approved__gte=2)
+        Item.objects.filter(project=project, approved_count__gte=2)
         .order_by("-id")
         .values_list("id", flat=True)[:max_items]
     )
