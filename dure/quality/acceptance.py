@@ -315,12 +315,6 @@ def check_sample(
             delivery.save(update_fields=["checked", "defects"])
             return check
         _decide(delivery, actor)
-        delivery.save(update_fields=["checked", "defects", "state", "decided_at"])
-        # Frozen after the decision is saved, so the certificate counts this batch as accepted (or not).
-        from dure.quality.certificate import delivery_certificate
-
-        delivery.certificate = delivery_certificate(delivery=delivery)
-        delivery.save(update_fields=["certificate"])
     return check
 
 
@@ -331,21 +325,29 @@ def _count(condition: Q) -> Any:
 
 
 def _decide(delivery: Delivery, actor: User) -> None:
-    """Accepts the batch, or returns it: each defective sampled item's wrong answers go back to their workers."""
+    """Accepts the batch, or returns it: each defective sampled item's wrong answers go back to their workers.
+
+    The certificate is frozen between the two: after the decision is saved (so it counts this batch as
+    accepted, or not) and before any answer goes back, so it describes the batch as it was delivered.
+    """
+    from dure.quality.certificate import delivery_certificate
     from dure.work.services import send_back_approved
 
     delivery.decided_at = timezone.now()
-    if delivery.defects <= delivery.accept_number:
-        delivery.state = DeliveryState.ACCEPTED
-    else:
-        delivery.state = DeliveryState.RETURNED
-        for check in delivery.samples.filter(result=SampleResult.FAILED).order_by("position"):
-            send_back_approved(
-                slot_ids=list(check.wrong_slots),
-                actor=check.checked_by or actor,
-                reasons=[check.reason],
-                delivery=delivery.number,
-            )
+    accepted = delivery.defects <= delivery.accept_number
+    delivery.state = DeliveryState.ACCEPTED if accepted else DeliveryState.RETURNED
+    delivery.save(update_fields=["checked", "defects", "state", "decided_at"])
+    delivery.certificate = delivery_certificate(delivery=delivery)
+    delivery.save(update_fields=["certificate"])
+    if accepted:
+        return
+    for check in delivery.samples.filter(result=SampleResult.FAILED).order_by("position"):
+        send_back_approved(
+            slot_ids=list(check.wrong_slots),
+            actor=check.checked_by or actor,
+            reasons=[check.reason],
+            delivery=delivery.number,
+        )
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

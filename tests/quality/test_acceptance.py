@@ -273,7 +273,7 @@ def test_certificate_pdf_and_html_render_in_korean(done_project, people):
     with translation.override("ko"):
         pdf = certificate.pdf(data)
         html = certificate.standalone_html(data)
-    assert pdf.startswith(b"%PDF") and b"HYGothic-Medium" in pdf
+    assert pdf.startswith(b"%PDF") and b"HYSMyeongJo-Medium" in pdf
     assert "Acme 데이터" in html and data["sha256"] in html
     json.dumps(data)  # plain JSON all the way down
 
