@@ -17,6 +17,7 @@ from dure.core.http import user_of
 from dure.projects.selectors import project_access, spec_of
 from dure.quality import selectors, services
 from dure.quality.agreement import project_agreement
+from dure.quality.dashboards import quality_dashboards
 from dure.quality.errors import InvalidAdjudication
 from dure.quality.models import Appeal, AppealState, GoldItem
 
@@ -71,6 +72,7 @@ def quality(request: HttpRequest, project_id: int) -> HttpResponse:
             "agreement": agreement,
             "agreement_pairs": _named_pairs(agreement["pairs"][:20]),
             "adjudication": selectors.adjudication_summary(project=project),
+            "dashboards": quality_dashboards(project=project),
         },
     )
 
