@@ -199,7 +199,7 @@ def _measure(user_ids: list[int], types: dict[int, str]) -> dict[int, dict[str, 
     return per
 
 
-def _percentiles(data_type: str, qualities: list[float]) -> tuple[np.ndarray, int]:
+def _distribution(data_type: str) -> tuple[np.ndarray, int]:
     """Sorted measured qualities of everyone else on the type (the distribution a person is placed in)."""
     stored = np.array(
         WorkerSkill.objects.filter(
@@ -315,7 +315,7 @@ def rank_percentiles(*, user_ids: list[int] | None = None) -> None:
     changed: dict[int, dict[str, float]] = defaultdict(dict)
     updates = []
     for data_type in scope.values_list("data_type", flat=True).distinct():
-        everyone, count = _percentiles(data_type, [])
+        everyone, count = _distribution(data_type)
         if not count:
             continue
         for skill in scope.filter(data_type=data_type).only("id", "user_id", "quality"):
@@ -326,8 +326,10 @@ def rank_percentiles(*, user_ids: list[int] | None = None) -> None:
             changed[skill.user_id][data_type] = skill.percentile
     with transaction.atomic():
         WorkerSkill.objects.bulk_update(updates, ["percentile"], batch_size=1000)
-        for features in WorkerFeatures.objects.filter(user_id__in=list(changed)).only("user", "skills"):
-            for data_type, percentile in changed[features.user_id].items():
-                if data_type in features.skills:
-                    features.skills[data_type][3] = percentile
-            features.save(update_fields=["skills"])
+        for chunk in _chunks(sorted(changed), CHUNK):
+            rows = list(WorkerFeatures.objects.filter(user_id__in=chunk).only("user", "skills"))
+            for features in rows:
+                for data_type, percentile in changed[features.user_id].items():
+                    if data_type in features.skills:
+                        features.skills[data_type][3] = percentile
+            WorkerFeatures.objects.bulk_update(rows, ["skills"], batch_size=1000)

@@ -122,10 +122,10 @@ def worker_vector(*, user: User, private: set[int] | None = None) -> ranking.Wor
     devices = set((profile.devices or profile.seen_devices) if profile else [])
     return ranking.WorkerVector.from_features(
         skills=features.skills if features else {},
-        certifications=(
-            features.certifications
-            if features
-            else list(UserCertification.objects.filter(user=user).values_list("certification_id", flat=True))
+        # Read live (one indexed query): a certification gained a minute ago counts now, not at the next
+        # refresh.
+        certifications=list(
+            UserCertification.objects.filter(user=user).values_list("certification_id", flat=True)
         ),
         languages=sorted(languages),
         devices=sorted(devices),

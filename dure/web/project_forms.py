@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dure.projects.models import ProjectRole
+from dure.projects.models import ProjectRole, ProjectVisibility
 
 #: an item file larger than this is refused before it is read (the API takes bigger bodies)
 MAX_ITEM_FILE_BYTES = 50 * 1024 * 1024
@@ -67,6 +67,24 @@ class ProjectForm(forms.Form):
             "Every approval by a reviewer with fewer decisions than this is reviewed again (0: off)."
         ),
     )
+    visibility = forms.ChoiceField(
+        label=_("Who may find it"),
+        required=False,
+        choices=ProjectVisibility.choices,
+        initial=ProjectVisibility.PRIVATE,
+        help_text=_("Open projects are recommended to every eligible worker, who may join them."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the data"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("ko", _("Korean")),
+            ("en", _("English")),
+            ("ja", _("Japanese")),
+            ("zh", _("Chinese")),
+        ],
+    )
 
     def __init__(
         self, *args: object, organizations: list[tuple[int, str]] | None = None, **kwargs: object
@@ -89,6 +107,8 @@ class ProjectForm(forms.Form):
             "lease_seconds": data["lease_minutes"] * 60,
             "second_review_rate": (data.get("second_review_percent") or 0) / 100,
             "second_review_new_reviewer_decisions": data.get("second_review_new_reviewer_decisions") or 0,
+            "visibility": data.get("visibility") or ProjectVisibility.PRIVATE,
+            "language": data.get("language") or "",
         } | ({"rework_hours": data["rework_hours"]} if data.get("rework_hours") else {})
 
 

@@ -137,6 +137,7 @@ def _initial(project: Project | None) -> dict[str, Any]:
             "rework_hours": 72,
             "second_review_percent": 0,
             "second_review_new_reviewer_decisions": 0,
+            "visibility": "private",
         }
     return {
         "name": project.name,
@@ -150,6 +151,8 @@ def _initial(project: Project | None) -> dict[str, Any]:
         "rework_hours": project.rework_hours,
         "second_review_percent": round(project.second_review_rate * 100),
         "second_review_new_reviewer_decisions": project.second_review_new_reviewer_decisions,
+        "visibility": project.visibility,
+        "language": project.language,
     }
 
 

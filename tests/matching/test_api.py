@@ -78,6 +78,7 @@ def test_joining_a_public_project_makes_a_member_who_can_work(api, people, publi
     public = update_project(project=public, changes={"price_per_item": 0})  # no budget needed to lease
     client = Api(seeker)
     assert client.get(f"/projects/{public.pk}").status_code == 404  # not a member yet
+    assert client.post(f"/projects/{public.pk}/assignments/next").status_code == 404  # dispatch refuses
     detail = client.get(f"/matching/projects/{public.pk}").json()
     assert detail["data_type"] == "ocr" and not detail["member"]
     joined = client.post(f"/matching/projects/{public.pk}/join")
@@ -240,3 +241,21 @@ def test_invitation_rows_are_scoped(people, private, seeker) -> None:
     invitation = services.invite(actor=people["owner"], project=private, user="seeker")
     assert list(selectors.invitations_of(user=people["worker"])) == []
     assert ProjectInvitation.objects.get(pk=invitation.pk).invited_by == people["owner"]
+
+
+def test_the_sweep_refreshes_projects_and_enqueues_the_worker_refresh(
+    org, people, public, immediate_tasks
+) -> None:
+    from dure.matching import jobs
+    from dure.matching.models import ProjectFeatures, WorkerFeatures
+
+    history = history_project(org, people["owner"], "ocr", "OCR history")
+    simulate(project=history, worker=people["worker2"], reviewer=people["reviewer"], approved=5, seconds=20)
+    ProjectFeatures.objects.all().delete()
+    done = jobs.sweep_if_due(now=10**9)
+    assert done == {"projects": 2, "workers": 1}
+    assert ProjectFeatures.objects.filter(project=public, data_type="ocr").exists()
+    features = WorkerFeatures.objects.get(user=people["worker2"])
+    assert features.skills["ocr"][:3] == [5, 1.0, 20.0] and features.skills["ocr"][3] == 0.0
+    assert jobs.sweep_if_due(now=10**9 + 1) is None  # not due again yet
+    jobs._last.update(projects=0.0, workers=0.0)

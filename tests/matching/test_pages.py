@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from dure.matching import selectors
 from dure.matching.models import ProjectInvitation, TalentProfile
 from dure.projects.models import ProjectMember, ProjectVisibility
 from dure.projects.services import create_project
@@ -112,3 +113,21 @@ def test_invite_and_visibility_from_the_talent_page(people, projects) -> None:
     assert _client(people["worker"]).post(f"/matching/invitations/{invitation.pk}/accept/").status_code == 404
     response = _client(seeker).post(f"/matching/invitations/{invitation.pk}/accept/")
     assert response.status_code == 302 and response["Location"] == f"/projects/{private.pk}/work/"
+
+
+def test_the_project_form_sets_visibility_and_language(make_project, people) -> None:
+    from tests.web.test_project_pages import builder_post, signed_in
+
+    project = make_project(name="Sentiment")
+    client = signed_in(people["manager"])
+    assert 'name="visibility"' in client.get(f"/projects/{project.pk}/edit/").content.decode()
+    response = client.post(
+        f"/projects/{project.pk}/edit/",
+        builder_post(name="Sentiment", visibility="public", language="ko"),
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.visibility, project.language) == ("public", "ko")
+    found = selectors.recommendations(user=make_user("crowd-member"))["projects"]
+    names = [r.project.name for r in found]
+    assert names == ["Sentiment"]
