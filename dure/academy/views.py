@@ -1,18 +1,25 @@
 """Academy pages: courses with lessons and practice (instant feedback), exams, and the worker profile.
 
-Choice, text, number and rating answers are plain form fields; shapes and spans are shown with their
-feedback as an SVG / HTML overlay and may be answered as JSON (the workspace draws them on real projects).
+Every question is answered in the workspace's own field widgets (boxes drawn with Annotorious, spans
+selected in the text, …), mounted by the workspace bundle, which keeps the whole answer as JSON in one
+hidden field (``<prefix>answer``). Without JavaScript, choice, text, number and rating answers still work
+as plain form fields. Feedback is drawn on the data: the expected shapes beside the worker's, missed spans
+highlighted, and a character diff of each transcription.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -48,8 +55,20 @@ def _fields(spec: dict[str, Any], data: dict[str, Any], prefix: str) -> list[dic
     return rows
 
 
-def _answer_from(post: Any, spec: dict[str, Any], prefix: str) -> dict[str, Any]:
+#: the hidden field the workspace widgets keep the whole answer in
+ANSWER_FIELD = "answer"
+
+
+def _answer_from(post: Any, spec: dict[str, Any], prefix: str) -> Any:
     parsed = parse_spec(spec)
+    raw_answer = post.get(f"{prefix}{ANSWER_FIELD}", "")
+    if raw_answer.strip():
+        try:
+            whole = json.loads(raw_answer)
+        except json.JSONDecodeError:
+            whole = None
+        # a malformed answer is refused by validation with a message, like any other
+        return whole
     answer: dict[str, Any] = {}
     for output in parsed.outputs:
         key = f"{prefix}{output.name}"
@@ -75,30 +94,104 @@ def _answer_from(post: Any, spec: dict[str, Any], prefix: str) -> dict[str, Any]
     return answer
 
 
+_SHAPE_OUTPUTS = {"boxes", "polygons", "keypoints", "transcription_regions"}
+
+
+def _shape(kind: str, entry: Any, missed: bool) -> dict[str, Any] | None:
+    """One shape for the SVG overlay, or None when it is not drawable."""
+    if not isinstance(entry, dict):
+        return None
+    label = entry.get("label") or ""
+    kind = "missed" if missed else kind
+    css = f"shape-{kind}"
+    if isinstance(entry.get("points"), list):
+        points = [p for p in entry["points"] if isinstance(p, list) and len(p) == 2]
+        return {"tag": "polygon", "css": css, "label": label,
+                "points": " ".join(f"{x},{y}" for x, y in points), "x": points[0][0] if points else 0,
+                "y": points[0][1] if points else 0}  # fmt: skip
+    if all(isinstance(entry.get(k), int | float) for k in ("x", "y", "width", "height")):
+        return {
+            "tag": "rect",
+            "css": css,
+            "label": label,
+            **{k: entry[k] for k in ("x", "y", "width", "height")},
+        }
+    if all(isinstance(entry.get(k), int | float) for k in ("x", "y")):
+        return {"tag": "circle", "css": css, "label": label, "x": entry["x"], "y": entry["y"]}
+    return None
+
+
 def _overlay(data: dict[str, Any], feedback: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Shapes to draw: expected (green, dashed) and given (blue), on the image's own coordinates."""
-    if not feedback:
+    """Shapes to draw on the image's own coordinates: the expected ones (green, dashed; red when the worker
+    missed them) beside the worker's (blue)."""
+    if not feedback or "outputs" not in feedback:
         return None
     width, height = data.get("width"), data.get("height")
     if not (isinstance(width, int | float) and isinstance(height, int | float)):
         return None
     shapes = []
     for output in feedback.get("outputs", []):
-        if output["type"] not in {"boxes", "transcription_regions"}:
+        if output["type"] not in _SHAPE_OUTPUTS:
             continue
+        missed = set((output.get("detail") or {}).get("missed") or [])
         for kind in ("expected", "given"):
-            for box in output.get(kind) or []:
-                if isinstance(box, dict) and all(k in box for k in ("x", "y", "width", "height")):
-                    shapes.append({"kind": kind, **box})
-    return {"width": width, "height": height, "shapes": shapes, "image": data.get("image")}
+            for i, entry in enumerate(output.get(kind) or []):
+                shape = _shape(kind, entry, kind == "expected" and i in missed)
+                if shape is not None:
+                    shapes.append(shape)
+    if not shapes:
+        return None
+    image = next((v for v in data.values() if isinstance(v, str) and "/" in v), None)
+    return {"width": width, "height": height, "shapes": shapes, "image": image,
+            "stroke": max(width, height) / 250}  # fmt: skip
 
 
-def _spans_html(data: dict[str, Any], feedback: dict[str, Any]) -> list[dict[str, Any]]:
+def _diff(expected: str, given: str) -> list[dict[str, str]]:
+    """A character diff of a transcription: kept text, text the worker left out, and text they added."""
+    pieces: list[dict[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=expected, b=given, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append({"css": "same", "text": expected[a1:a2]})
+            continue
+        if a2 > a1:
+            pieces.append({"css": "left-out", "text": expected[a1:a2]})
+        if b2 > b1:
+            pieces.append({"css": "added", "text": given[b1:b2]})
+    return pieces
+
+
+def _text_diffs(feedback: dict[str, Any]) -> list[dict[str, Any]]:
+    """Character diffs of every transcription the feedback compares (texts, and OCR regions' texts)."""
+    out = []
+    for output in feedback.get("outputs", []):
+        expected, given = output.get("expected"), output.get("given")
+        if output["type"] in {"text", "transcription"} and isinstance(expected, str):
+            given_text = given if isinstance(given, str) else ""
+            if expected != given_text:
+                out.append({"name": output["name"], "pieces": _diff(expected, given_text)})
+        elif output["type"] == "transcription_regions":
+            for match in (output.get("detail") or {}).get("matches") or []:
+                e = (expected or [])[match["expected"]].get("text", "")
+                g = (given or [])[match["given"]].get("text", "")
+                if e != g:
+                    out.append({"name": f"{output['name']} #{match['expected'] + 1}", "pieces": _diff(e, g)})
+    return out
+
+
+def _spans_html(spec: dict[str, Any], data: dict[str, Any], feedback: dict[str, Any]) -> list[dict[str, Any]]:
     """The text cut into pieces marked hit / missed / extra, for span feedback."""
     out = []
-    text = next((v for v in data.values() if isinstance(v, str) and len(v) > 20), "")
+    parsed = parse_spec(spec)
     for output in feedback.get("outputs", []):
-        if output["type"] != "spans" or not text:
+        if output["type"] != "spans":
+            continue
+        declared = next((o for o in parsed.outputs if o.name == output["name"]), None)
+        source = parsed.input(declared.source if declared else None) or next(
+            (i for i in parsed.inputs if i.type in {"text", "prompt"}), None
+        )
+        text = data.get(source.name) if source else None
+        if not isinstance(text, str) or not text:
             continue
         marks = [0] * len(text)
         for span in output.get("expected") or []:
@@ -119,20 +212,37 @@ def _spans_html(data: dict[str, Any], feedback: dict[str, Any]) -> list[dict[str
 
 
 def _question(item: Any, prefix: str, feedback: dict[str, Any] | None = None) -> dict[str, Any]:
+    given = {o["name"]: o["given"] for o in (feedback or {}).get("outputs", []) if o.get("given") is not None}
     return {
         "id": item.pk,
         "prompt": item.prompt,
         "data": item.data,
-        "text_inputs": {
-            k: v
-            for k, v in item.data.items()
-            if isinstance(v, str) and not v.endswith((".png", ".jpg", ".svg"))
-        },
-        "image": item.data.get("image"),
         "fields": _fields(item.spec, item.data, prefix),
         "feedback": feedback,
         "overlay": _overlay(item.data, feedback),
-        "spans": _spans_html(item.data, feedback) if feedback else [],
+        "spans": _spans_html(item.spec, item.data, feedback) if feedback else [],
+        "diffs": _text_diffs(feedback) if feedback else [],
+        # what the workspace widgets are mounted with: the worker's last answer stays on screen to retry
+        "answer_field": f"{prefix}{ANSWER_FIELD}",
+        "widget_id": f"{prefix}widget",
+        # the spec as the workspace gets it on real work: options written as plain strings become objects
+        "widget": {
+            "spec": parse_spec(item.spec).model_dump(mode="json"),
+            "item": {"id": item.pk, "external_id": None, "data": item.data},
+            "value": given or None,
+            "field": f"{prefix}{ANSWER_FIELD}",
+        },
+    }
+
+
+def _workspace_config(request: HttpRequest) -> dict[str, Any]:
+    """What the workspace bundle needs on an Academy page to mount its field widgets."""
+    return {
+        "mode": "academy",
+        "api": "/api/v1",
+        "media_url": settings.MEDIA_URL,
+        "csrf": get_token(request),
+        "lang": get_language() or settings.LANGUAGE_CODE,
     }
 
 
@@ -170,6 +280,7 @@ def course(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "academy/course.html",
         {
+            "workspace_config": _workspace_config(request),
             "course": found,
             "lessons": [
                 {"title": lesson.title, "html": render_markdown(lesson.body)}
@@ -218,6 +329,7 @@ def exam(request: HttpRequest, exam_id: int) -> HttpResponse:
         request,
         "academy/exam.html",
         {
+            "workspace_config": _workspace_config(request),
             "exam": found,
             "status": status,
             "attempt": attempt,

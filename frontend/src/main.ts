@@ -2,12 +2,17 @@
 import "pretendard/dist/web/variable/pretendardvariable-dynamic-subset.css";
 import "@annotorious/annotorious/annotorious.css";
 import "./styles.css";
+import { bootAcademy } from "./academy";
 import { ReviewApp } from "./review";
 import type { Config } from "./types";
 import { setConfig, setStrings } from "./util";
 import { WorkApp } from "./work";
 
 function boot(): void {
+  if (document.querySelector("[data-academy-question]")) {
+    bootAcademy();
+    return;
+  }
   const mount = document.getElementById("workspace");
   const source = document.getElementById("workspace-config");
   const strings = document.getElementById("workspace-strings");
