@@ -163,7 +163,8 @@ def insert_items(project: Project, count: int, batch: int = 50_000) -> None:
                 )
         cursor.execute(
             f"INSERT INTO {slot_table} (item_id, project_id, {connection.ops.quote_name('index')}, state,"
-            f" rework_round, updated_at) SELECT id, project_id, 0, 'open', 0, created_at FROM {item_table}"
+            f" rework_round, review_priority, updated_at) SELECT id, project_id, 0, 'open', 0, 0, created_at"
+            f" FROM {item_table}"
             " WHERE project_id = %s ORDER BY id",
             [project.pk],
         )
