@@ -229,6 +229,7 @@ export class ReviewApp {
     const s = loaded.review.submission;
     this.shell.side.replaceChildren(
       h("div", { class: "submission-meta" },
+        loaded.review.stage === 2 ? h("div", { class: "stage-badge", "data-testid": "second-review" }, icon("repeat"), " ", t("second_review_badge")) : null,
         h("div", null, h("span", { class: "muted" }, t("version")), " ", h("strong", null, `v${s.version}`)),
         h("div", null, h("span", { class: "muted" }, t("worker")), " ", h("code", null, s.worker ?? "—")),
         h("div", null, h("span", { class: "muted" }, t("active_time")), " ", h("strong", null, `${Math.round(s.active_seconds)} s`))),

@@ -134,6 +134,8 @@ export interface HistoryEntry {
 export interface Review {
   id: number;
   project_id: number;
+  /** 1, or 2 for the project's 2nd review of an answer another reviewer approved */
+  stage?: number;
   expires_at: string;
   submission: { id: number; version: number; answer: Answer; worker: string | null; submitted_at: string; active_seconds: number };
   item: Item;

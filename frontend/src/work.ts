@@ -232,6 +232,7 @@ export class WorkApp {
       this.shell.toast(t("fix_errors"), "error");
       return;
     }
+    current.pane.querySelector(".check-problems")?.remove();
     this.submitting = true;
     this.submitButton.disabled = true;
     const started = performance.now();
@@ -280,6 +281,7 @@ export class WorkApp {
     if (error.status === 422) {
       const list = (error.details.errors as FieldError[] | undefined) ?? [];
       const unplaced = current.view.showErrors(list);
+      if (error.code === "answer_checks_failed") this.showCheckProblems(current, list);
       this.shell.toast(error.message + (unplaced.length ? ` — ${unplaced.join("; ")}` : ""), "error", 8000);
     } else if (error.code === "lease_expired") {
       this.expired(current);
@@ -289,6 +291,18 @@ export class WorkApp {
     } else {
       this.shell.toast(error.message, "error", 8000);
     }
+  }
+
+  /** The server's automatic checks refused the answer: list every problem above the item, next to the
+   * marked fields, so the worker fixes them at once (nothing was saved; the lease is still theirs). */
+  private showCheckProblems(current: Loaded, problems: FieldError[]): void {
+    current.pane.querySelector(".check-problems")?.remove();
+    if (!problems.length) return;
+    const box = h("div", { class: "check-problems", role: "alert", "data-testid": "check-problems" },
+      h("h2", null, icon("alert"), " ", t("checks_failed_title", { n: problems.length })),
+      h("ul", null, ...problems.map((p) => h("li", null, h("code", null, p.path), " ", p.error))));
+    current.pane.prepend(box);
+    box.scrollIntoView({ block: "nearest" });
   }
 
   /** The lease ran out: say so, keep what was typed on screen and in the draft, offer the next item. */

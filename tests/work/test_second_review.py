@@ -25,6 +25,7 @@ from dure.work.models import (
     Submission,
     SubmissionState,
 )
+from dure.work.selectors import review_payload
 from dure.work.services import _needs_second_review, reclaim_expired
 from tests.conftest import make_user
 from tests.web.test_pages import signed_in
@@ -301,3 +302,12 @@ def test_two_reviewers_racing_for_a_second_review_decide_it_once():
     assert Review.objects.filter(slot_id=submission.slot_id, stage=2).count() == 1
     assert Slot.objects.get(pk=submission.slot_id).state == SlotState.APPROVED
     assert _approvals(submission.slot_id) == 1
+
+
+def test_the_review_workspace_is_told_the_stage(staged, people, reviewer2, api):
+    _submit(staged, people["worker"])
+    first = api("reviewer").post(f"/projects/{staged.pk}/reviews/next").json()["review"]
+    assert first["stage"] == 1
+    api("reviewer").post(f"/reviews/{first['id']}/decision", {"decision": "approve"})
+    second = services.lease_next_review(reviewer=reviewer2, project=staged)
+    assert review_payload(second)["stage"] == 2
