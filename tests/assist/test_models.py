@@ -41,6 +41,8 @@ def test_ocr_reads_rendered_english_text():
     text = " ".join(t for _p, t, _s in lines).lower().replace(" ", "")
     assert "invoice" in text and "4711" in text and "total" in text
     assert all(len(p) == 4 and 0 < s <= 1 for p, _t, s in lines)
+    # one region per printed line: pieces the detector cut a line into are read again as one
+    assert [t.lower().replace(" ", "") for _p, t, _s in lines] == ["invoicenumber4711", "totaldue52eur"]
     first = lines[0][0]
     assert min(y for _x, y in first) < 80  # the first line is at the top
 

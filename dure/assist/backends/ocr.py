@@ -31,16 +31,71 @@ def engine() -> Any:
     return RapidOCR(**options)
 
 
-def read_lines(image: Any) -> list[tuple[list[list[float]], str, float]]:
+Line = tuple[list[list[float]], str, float]
+#: pieces of one line closer than this many line heights are read again as one region
+MERGE_GAP = 0.6
+
+
+def read_lines(image: Any) -> list[Line]:
     """(polygon, text, score) per detected line, top to bottom then left to right."""
+    pixels = np.asarray(image)
     with _lock:  # one ONNX session per process, already using the cores
-        result, _elapsed = engine()(np.asarray(image))
-    lines = []
-    for points, text, score in result or []:
-        polygon = [[float(x), float(y)] for x, y in points]
-        lines.append((polygon, str(text), float(score)))
+        result, _elapsed = engine()(pixels)
+        lines = [
+            ([[float(x), float(y)] for x, y in points], str(text), float(score))
+            for points, text, score in result or []
+        ]
+        lines = _merge_pieces(pixels, lines)
     lines.sort(key=lambda line: (round(min(p[1] for p in line[0]) / 10), min(p[0] for p in line[0])))
     return lines
+
+
+def _box(line: Line) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in line[0]], [p[1] for p in line[0]]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _same_line(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    height = min(a[3] - a[1], b[3] - b[1])
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return height > 0 and overlap >= 0.5 * height and b[0] - a[2] <= MERGE_GAP * height
+
+
+def _merge_pieces(pixels: Any, lines: list[Line]) -> list[Line]:
+    """The detector sometimes cuts one line into overlapping pieces ("Invoice" + "e number"), whose texts
+    repeat letters; pieces side by side on one line are read again as one region. Columns further apart
+    than ``MERGE_GAP`` line heights stay separate."""
+    if len(lines) < 2:
+        return lines
+    ordered = sorted(lines, key=lambda line: (_box(line)[1], _box(line)[0]))
+    groups: list[list[Line]] = []
+    for line in sorted(ordered, key=lambda line: _box(line)[0]):
+        box = _box(line)
+        for group in groups:
+            if _same_line(_box(group[-1]), box):
+                group.append(line)
+                break
+        else:
+            groups.append([line])
+    out: list[Line] = []
+    for group in groups:
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        boxes = [_box(line) for line in group]
+        x0, y0 = int(min(b[0] for b in boxes)), int(min(b[1] for b in boxes))
+        x1, y1 = int(max(b[2] for b in boxes)) + 1, int(max(b[3] for b in boxes)) + 1
+        crop = pixels[max(y0, 0) : y1, max(x0, 0) : x1]
+        if crop.size == 0:
+            out.extend(group)
+            continue
+        (text, score), *_rest = engine().text_recognizer([crop])[0]
+        if float(score) < min(line[2] for line in group):
+            out.extend(group)  # the joined read is worse: keep the pieces
+            continue
+        corners = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+        out.append(([[float(x), float(y)] for x, y in corners], str(text), float(score)))
+    return out
 
 
 def _clamp(polygon: list[list[float]], width: float, height: float) -> list[list[float]]:
