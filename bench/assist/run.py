@@ -23,12 +23,67 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-WORDS = (
-    "the a customer delivery order invoice package arrived late early today yesterday quickly slowly "
-    "restaurant food tasty cold warm service staff friendly rude price cheap expensive quality broken "
-    "working phone battery screen camera weather rain sunny wind game team player scored match city "
-    "bus train station ticket hotel room clean dirty night morning small large new old great terrible"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "customer",
+    "delivery",
+    "order",
+    "invoice",
+    "package",
+    "arrived",
+    "late",
+    "early",
+    "today",
+    "yesterday",
+    "quickly",
+    "slowly",
+    "restaurant",
+    "food",
+    "tasty",
+    "cold",
+    "warm",
+    "service",
+    "staff",
+    "friendly",
+    "rude",
+    "price",
+    "cheap",
+    "expensive",
+    "quality",
+    "broken",
+    "working",
+    "phone",
+    "battery",
+    "screen",
+    "camera",
+    "weather",
+    "rain",
+    "sunny",
+    "wind",
+    "game",
+    "team",
+    "player",
+    "scored",
+    "match",
+    "city",
+    "bus",
+    "train",
+    "station",
+    "ticket",
+    "hotel",
+    "room",
+    "clean",
+    "dirty",
+    "night",
+    "morning",
+    "small",
+    "large",
+    "new",
+    "old",
+    "great",
+    "terrible",
+]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
@@ -99,7 +154,11 @@ def bench_loop(cycles: int) -> None:
     organization = create_organization(name="bench")
     manager = create_user(username="bench-manager", password="x-bench-password-1")
     set_membership(organization=organization, user=manager, role="manager")
-    for label, assisted in (("without assistance", False), ("with assistance", True), ("without (again)", False)):
+    for label, assisted in (
+        ("without assistance", False),
+        ("with assistance", True),
+        ("without (again)", False),
+    ):
         project = create_project(organization=organization, actor=manager, name=label, spec=spec)
         project.status = "open"
         project.save()
@@ -118,7 +177,9 @@ def bench_loop(cycles: int) -> None:
             assignment = lease_next_item(worker=worker, project=project)
             submit(worker=worker, assignment_id=assignment.pk, answer={"topic": "ab"[i % 2]})
         seconds = time.perf_counter() - started
-        print(f"lease+submit {label}: {cycles / seconds:.1f} cycles/s ({1000 * seconds / cycles:.2f} ms each)")
+        print(
+            f"lease+submit {label}: {cycles / seconds:.1f} cycles/s ({1000 * seconds / cycles:.2f} ms each)"
+        )
 
 
 def main() -> None:
