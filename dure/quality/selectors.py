@@ -366,6 +366,32 @@ def adjudication_view(aggregated: Any) -> dict[str, Any]:
     }
 
 
+def item_aggregate(*, item: Any) -> dict[str, Any] | None:
+    """One item's aggregated answer for its page: the final answer (the senior's once adjudicated), the
+    method that reached it and how sure it is, per output too; None when the item has none (overlap 1, or
+    not done yet). The item is already scoped to the caller's project."""
+    from dure.quality.models import AdjudicationState, AggregatedAnswer
+
+    row = AggregatedAnswer.objects.filter(item=item).first()
+    if row is None:
+        return None
+    adjudicated = row.state == AdjudicationState.DONE
+    return {
+        "answer": row.final_answer,
+        "aggregated_answer": row.answer,
+        "changed": adjudicated and row.adjudicated_answer != row.answer,
+        "method": row.get_method_display(),
+        "confidence": row.confidence,
+        "outputs": (row.detail or {}).get("outputs", {}),
+        "state": row.state,
+        "state_label": row.get_state_display(),
+        "adjudicated": adjudicated,
+        "computed_at": row.computed_at,
+        "adjudicated_at": row.adjudicated_at,
+        "note": row.note,
+    }
+
+
 def adjudication_summary(*, project: Project) -> dict[str, Any]:
     """Counts of aggregated items by adjudication state, and the mean confidence."""
     from dure.quality.models import AggregatedAnswer

@@ -27,6 +27,7 @@ from dure.projects import services as project_services
 from dure.projects.models import Project, ProjectMember, ProjectRole, ProjectStatus
 from dure.projects.selectors import Access, project_access, spec_of, visible_projects
 from dure.projects.services import TRANSITIONS
+from dure.quality import selectors as quality_selectors
 from dure.web import builder
 from dure.web.project_forms import MAX_ITEM_FILE_BYTES, ItemUploadForm, MemberForm, ProjectForm
 from dure.web.rendering import render_markdown
@@ -434,6 +435,7 @@ def item_detail(request: HttpRequest, project_id: int, item_id: int) -> HttpResp
             "access": access,
             "item": item,
             "timeline": dashboards.item_timeline(item=item, names=access.can_manage),
+            "aggregate": quality_selectors.item_aggregate(item=item),
             "names": access.can_manage,
         },
     )

@@ -229,3 +229,56 @@ def test_the_sweep_recomputes_projects_with_newly_done_items(split):
         AggregationMethod.DAWID_SKENE
     }
     assert services.run_quality_sweep()["aggregated"] == 0
+
+
+# --- the item page ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role", ["owner", "manager", "reviewer", "worker", "viewer", "outsider", "anonymous"]
+)
+def test_item_page_shows_the_aggregate_with_its_method_and_confidence(split, people, role):
+    from django.test import Client
+
+    from tests.web.test_pages import signed_in
+
+    client = Client() if role == "anonymous" else signed_in(people[role])
+    page = client.get(f"/projects/{split.pk}/items/{_item(split, 2).pk}/")
+    if role in {"outsider", "worker", "anonymous"}:
+        # the page itself is for people who follow the project; the section adds nothing to that
+        assert page.status_code == {"outsider": 404, "worker": 403, "anonymous": 302}[role]
+        assert b'data-testid="aggregate"' not in page.content
+        return
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="aggregate"' in html
+    assert "Aggregated by Majority vote (weighted by skill) with confidence 67%." in html
+    assert "Waiting for a senior reviewer" in html
+    assert "&quot;pos&quot;" in html.split('data-testid="final-answer"')[1].split("</pre>")[0]
+
+
+def test_item_page_shows_the_adjudicated_answer_and_no_section_without_an_aggregate(split, api, people):
+    from tests.web.test_pages import signed_in
+
+    manager = api("manager")
+    item_id = _item(split, 2).pk
+    assert manager.post(f"/projects/{split.pk}/adjudications/next").status_code == 200
+    decided = manager.post(
+        f"/projects/{split.pk}/adjudications/{item_id}/decision",
+        {"answer": {"label": "neg"}, "note": "sarcasm"},
+    )
+    assert decided.status_code == 200, decided.content
+    html = signed_in(people["viewer"]).get(f"/projects/{split.pk}/items/{item_id}/").content.decode()
+    section = html.split('data-testid="aggregate"')[1].split("</section>")[0]
+    assert "Final answer" in section and "Adjudicated" in section
+    assert "A senior reviewer changed it." in section
+    assert "&quot;neg&quot;" in section.split('data-testid="final-answer"')[1].split("</pre>")[0]
+    assert "The aggregate before adjudication" in section and "sarcasm" in section
+    assert "with confidence 67%" in section
+
+    unanimous = signed_in(people["manager"]).get(f"/projects/{split.pk}/items/{_item(split, 0).pk}/")
+    assert "with confidence 100%." in unanimous.content.decode()
+    add_items(project=split, records=[{"external_id": "fresh", "data": {"text": "new"}}])
+    fresh = Item.objects.get(project=split, external_id="fresh")
+    page = signed_in(people["manager"]).get(f"/projects/{split.pk}/items/{fresh.pk}/")
+    assert page.status_code == 200 and b'data-testid="aggregate"' not in page.content
