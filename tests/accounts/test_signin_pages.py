@@ -276,3 +276,17 @@ def test_a_manager_invited_under_enforced_mfa_sets_it_up_before_entering(org, pe
         {"username": "boss", "password": "a-long-pass-phrase-7", "password_again": "a-long-pass-phrase-7"},
     )
     assert response["Location"] == "/login/two-factor/" and _signed_in_as(client) is None
+
+
+def test_the_admin_signs_in_through_the_page_with_the_second_factor(people):
+    people["owner"].is_staff = True
+    people["owner"].save(update_fields=["is_staff"])
+    secret = _with_authenticator(people["owner"])
+    client = Client()
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/login/?next=/admin/"
+    skipped = client.post("/admin/login/", {"username": "owner", "password": PASSWORD})
+    assert skipped.status_code == 302 and _signed_in_as(client) is None
+    assert _password(client, "owner", next_url="/admin/")["Location"] == "/login/two-factor/"
+    assert client.post("/login/two-factor/", {"code": pyotp.TOTP(secret).now()})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -296,3 +296,17 @@ def test_muting_by_api_stops_that_mail(project, people, api, inbox, django_captu
     _rejected(project, people, django_capture_on_commit_callbacks)
     assert inbox.messages == []
     assert Notification.objects.filter(kind="submission_rejected").count() == 1, "still in the app"
+
+
+def test_the_item_history_links_the_faq_entry(project, people, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    entry = _faq(project, people)
+    slot = _rejected(project, people, django_capture_on_commit_callbacks, reasons=[f"faq:{entry.pk}"])
+    client = Client()
+    client.force_login(people["manager"])
+    page = client.get(f"/projects/{project.pk}/items/{slot.item_id}/", headers={"Accept-Language": "en"})
+    assert (
+        f'href="/projects/{project.pk}/questions/#question-{entry.pk}">FAQ #{entry.pk}</a>'
+        in page.content.decode()
+    )
