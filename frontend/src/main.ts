@@ -2,6 +2,7 @@
 import "pretendard/dist/web/variable/pretendardvariable-dynamic-subset.css";
 import "@annotorious/annotorious/annotorious.css";
 import "./styles.css";
+import "./phone.css";
 import { bootAcademy } from "./academy";
 import { ReviewApp } from "./review";
 import type { Config } from "./types";
