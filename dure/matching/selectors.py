@@ -392,7 +392,8 @@ def talent_search(*, user: User, query: TalentQuery, project: Project | None = N
         data_type = datatypes.data_type_of(project.spec)
     if data_type and data_type not in datatypes.DATA_TYPES:
         raise UnknownDataType(data_type=data_type)
-    features = WorkerFeatures.objects.filter(opted_in=True, user__is_active=True)
+    features = WorkerFeatures.objects.filter(opted_in=True)
+    narrowed = query.min_level is not None or bool(query.certification)
     if query.min_level is not None:
         features = features.filter(level_rank__gte=query.min_level)
     if query.certification:
@@ -402,17 +403,22 @@ def talent_search(*, user: User, query: TalentQuery, project: Project | None = N
         ).values("user_id")
         features = features.filter(user_id__in=holders)
     limit = max(1, min(query.limit, 200))
+    # Ranking for a project scores many candidates; a plain search needs only one page (and a little slack
+    # for deactivated accounts, dropped below).
+    candidates_wanted = TALENT_CANDIDATES if project is not None else limit + 20
     if data_type:
         skills = WorkerSkill.objects.filter(
             opted_in=True, data_type=data_type, approved__gte=query.min_approved
         )
         if query.min_quality is not None:
             skills = skills.filter(quality__gte=query.min_quality)
-        skills = skills.filter(user_id__in=features.values("user_id")).order_by("-quality", "-approved")
+        if narrowed:
+            skills = skills.filter(user_id__in=features.values("user_id"))
+        skills = skills.order_by("-quality", "-approved")
         skill_rows: list[dict[str, Any]] = [
             dict(r)
             for r in skills.values("user_id", "approved", "quality", "median_seconds", "percentile")[
-                :TALENT_CANDIDATES
+                :candidates_wanted
             ]
         ]
         ids = [r["user_id"] for r in skill_rows]
@@ -423,11 +429,11 @@ def talent_search(*, user: User, query: TalentQuery, project: Project | None = N
         if query.min_quality is not None:
             features = features.filter(quality__gte=query.min_quality)
         ids = list(
-            features.order_by("-quality", "-approved").values_list("user_id", flat=True)[:TALENT_CANDIDATES]
+            features.order_by("-quality", "-approved").values_list("user_id", flat=True)[:candidates_wanted]
         )
     rows = {
         f["user_id"]: f
-        for f in WorkerFeatures.objects.filter(user_id__in=ids).values(
+        for f in WorkerFeatures.objects.filter(user_id__in=ids, opted_in=True, user__is_active=True).values(
             "user_id",
             "level_rank",
             "level_name",
