@@ -122,11 +122,7 @@ class ProjectMatrix:
             micro=np.array([r["micro"] for r in rows], dtype=bool),
             price=np.array([r["price_per_item"] for r in rows], dtype=np.float64),
             expected_seconds=np.array([max(1.0, r["expected_seconds"]) for r in rows], dtype=np.float64),
-            certification_bits=(
-                np.stack([_words(r["certifications"], width) for r in rows])
-                if rows
-                else np.zeros((0, width), dtype=np.uint64)
-            ),
+            certification_bits=_bitsets([r["certifications"] for r in rows], width),
             rows=rows,
         )
 
@@ -231,15 +227,20 @@ class Candidates:
             approved=np.array([r["approved"] or 0 for r in rows], dtype=np.float64),
             quality=np.array([np.nan if r["quality"] is None else r["quality"] for r in rows]),
             seconds=np.array([np.nan if r["median_seconds"] is None else r["median_seconds"] for r in rows]),
-            certification_bits=(
-                np.stack([_words(r["certifications"], width) for r in rows])
-                if rows
-                else np.zeros((0, width), dtype=np.uint64)
-            ),
+            certification_bits=_bitsets([r["certifications"] for r in rows], width),
             language_bits=np.array([language_bits(r["languages"]) for r in rows], dtype=np.int64),
             phone=np.array(["phone" in r["devices"] for r in rows], dtype=bool),
             computer=np.array(["computer" in r["devices"] or not r["devices"] for r in rows], dtype=bool),
         )
+
+
+def _bitsets(id_lists: Sequence[Sequence[int]], width: int) -> np.ndarray:
+    """Many id lists as an (N, width) bitset, built from Python integers (no array per row)."""
+    masks = [sum(1 << int(c) for c in set(ids) if int(c) < 64 * width) for ids in id_lists]
+    out = np.zeros((len(masks), width), dtype=np.uint64)
+    for word in range(width):
+        out[:, word] = np.array([(m >> (64 * word)) & 0xFFFFFFFFFFFFFFFF for m in masks], dtype=np.uint64)
+    return out
 
 
 def score_workers(candidates: Candidates, project: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
