@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -237,9 +237,13 @@ def _open_delivery(
         seed=seed,
         draw=sampling.draw_record(ids, sample, seed),
     )
-    DeliveryItem.objects.bulk_create(
-        [DeliveryItem(delivery=delivery, item_id=i) for i in ids], batch_size=2000
-    )
+    # Plain executemany: bulk_create compiled an INSERT per 2,000 rows and took most of a 100,000-item
+    # delivery's time.
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {DeliveryItem._meta.db_table} (delivery_id, item_id) VALUES (%s, %s)",
+            [(delivery.pk, i) for i in ids],
+        )
     SampleCheck.objects.bulk_create(
         [SampleCheck(delivery=delivery, item_id=i, position=n) for n, i in enumerate(sample)], batch_size=2000
     )

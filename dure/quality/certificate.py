@@ -71,17 +71,24 @@ def _checker(project: Project) -> tuple[str, Any]:
 
 
 def format_checks(*, project: Project, items: QuerySet[Item]) -> dict[str, Any]:
-    """Runs the automatic checks over every approved answer of the items, in id order, a chunk at a time."""
+    """Runs the automatic checks over every approved answer of the items, a thousand items at a time.
+
+    The items' ids are read first and the answers fetched by id ranges of them: a join on the items' own
+    query for every chunk made SQLite scan the lot again each time (100,000 items: 25 s of 58).
+    """
     checker, check = _checker(project)
-    answers = Submission.objects.filter(item__in=items, state=SubmissionState.APPROVED).select_related("item")
+    item_ids = list(items.order_by("pk").values_list("pk", flat=True))
     checked = invalid = 0
     problems: list[dict[str, Any]] = []
-    last = 0
-    while True:
-        chunk = list(answers.filter(pk__gt=last).order_by("pk")[:1000])
-        if not chunk:
-            break
-        last = chunk[-1].pk
+    for start in range(0, len(item_ids), 1000):
+        chunk = (
+            Submission.objects.filter(
+                item_id__in=item_ids[start : start + 1000], state=SubmissionState.APPROVED
+            )
+            .select_related("item")
+            .only("id", "answer", "slot_id", "item_id", "item__id", "item__project_id", "item__data")
+            .order_by("item_id", "id")
+        )
         for submission in chunk:
             checked += 1
             found = check(submission.answer, submission.item, submission.slot_id)

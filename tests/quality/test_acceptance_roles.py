@@ -52,7 +52,12 @@ def test_acceptance_endpoints_by_role(project, api, role, delivered):
     ]
     for method, path, body, allowed, ok in cases:
         response = client.get(path) if method == "get" else client.call(method, path, body)
-        assert response.status_code == _status(role, allowed, ok), (role, method, path, response.content[:300])
+        assert response.status_code == _status(role, allowed, ok), (
+            role,
+            method,
+            path,
+            response.content[:300],
+        )
         if response.status_code >= 400:
             assert response.json()["code"]
     if role in READ:
@@ -95,7 +100,9 @@ def test_inspecting_through_the_api_decides_the_batch(project, api, delivered):
         sample = response.json()
         assert sample["answers"][0]["answer"] == {"label": "pos"} and sample["item"]["data"]["text"]
         seen.append(sample["item_id"])
-        checked = viewer.post(f"/projects/{p}/deliveries/{d}/samples/{sample['item_id']}/check", {"passed": True})
+        checked = viewer.post(
+            f"/projects/{p}/deliveries/{d}/samples/{sample['item_id']}/check", {"passed": True}
+        )
         assert checked.status_code == 200, checked.content
     assert len(seen) == delivered.sample_size
     delivered.refresh_from_db()
@@ -122,7 +129,9 @@ def test_acceptance_pages_by_role(project, people, role, delivered):
         assert response.status_code == expected, (role, url)
     inspect = f"/projects/{project.pk}/deliveries/{delivered.pk}/inspect/"
     response = client.get(inspect)
-    assert response.status_code == (302 if role in INSPECT | {"anonymous"} else 404 if role == "outsider" else 403)
+    assert response.status_code == (
+        302 if role in INSPECT | {"anonymous"} else 404 if role == "outsider" else 403
+    )
     sample = f"/projects/{project.pk}/deliveries/{delivered.pk}/samples/{item}/"
     posted = client.post(sample, {"verdict": "fail", "reason": ["wrong_label"], "comment": "고쳐 주세요"})
     if role in INSPECT:
@@ -144,7 +153,32 @@ def test_acceptance_pages_by_role(project, people, role, delivered):
 def test_pages_show_the_plan_and_the_certificate_in_korean(project, people, delivered):
     client = Client()
     client.force_login(people["viewer"])
-    page = client.get(f"/projects/{project.pk}/deliveries/{delivered.pk}/certificate/", headers={"Accept-Language": "ko"})
+    page = client.get(
+        f"/projects/{project.pk}/deliveries/{delivered.pk}/certificate/", headers={"Accept-Language": "ko"}
+    )
     assert page.status_code == 200
     text = page.content.decode()
     assert delivered.draw["population_sha256"] in text and str(delivered.seed) in text
+
+
+@pytest.mark.django_db
+def test_acceptance_settings_are_the_projects_defaults(project, api, people, delivered):
+    manager = api("manager")
+    changed = manager.patch(
+        f"/projects/{project.pk}/quality-settings",
+        {"acceptance_method": "confidence", "acceptance_target": 0.95, "acceptance_defects": 1},
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["acceptance_method"] == "confidence"
+    refused = manager.patch(f"/projects/{project.pk}/quality-settings", {"acceptance_aql": "0.5"})
+    assert refused.status_code == 422 and refused.json()["code"] == "invalid_input"
+    assert (
+        api("viewer").patch(f"/projects/{project.pk}/quality-settings", {"acceptance_aql": "1.0"}).status_code
+        == 403
+    )
+    # the next batch (the one item left) follows the new defaults
+    second = manager.post(f"/projects/{project.pk}/deliveries", {})
+    assert second.status_code == 201, second.content
+    body = second.json()
+    assert body["method"] == "confidence" and body["accept_number"] == 1
+    assert body["plan"]["target"] == 0.95 and body["lot_size"] == 1 and body["sample_size"] == 1

@@ -1,0 +1,142 @@
+"""Deliver a batch of N approved items, inspect its sample and build the certificate, timed step by step.
+
+    python bench/acceptance/run.py --items 100000                      # SQLite in a scratch folder
+    DURE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/dure_bench_acceptance python bench/acceptance/run.py
+
+Steps: add N text items and approve them all with bulk rows (set-up, not a result); deliver them as one
+batch (ISO 2859-1 at AQL 1.0: the lot's ids, the draw and the sample rows); check every sampled item but
+the last; the last check, which decides the batch and freezes the certificate (automatic format checks
+over all N approved answers, agreement, audits); the certificate PDF. The database is created fresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--aql", default="1.0")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="dure-bench-acceptance-"))
+    os.environ.setdefault("DURE_VAR_DIR", str(scratch))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
+    url = os.environ.get("DURE_DATABASE_URL", "")
+    if url and not url.rstrip("/").endswith("/dure_bench_acceptance"):
+        raise SystemExit("use the scratch database dure_bench_acceptance")
+    if url:
+        import psycopg
+
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute("DROP DATABASE IF EXISTS dure_bench_acceptance WITH (FORCE)")
+            connection.execute("CREATE DATABASE dure_bench_acceptance")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from dure.accounts.models import Role
+    from dure.accounts.services import create_organization, create_user, set_membership
+    from dure.projects.models import ProjectStatus
+    from dure.projects.services import create_project
+    from dure.quality import acceptance, certificate
+    from dure.work.models import (
+        Assignment,
+        AssignmentState,
+        Item,
+        ItemState,
+        Review,
+        ReviewState,
+        Slot,
+        SlotState,
+        Submission,
+        SubmissionState,
+    )
+    from dure.work.services import add_items
+
+    database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    manager = create_user(username="bench-manager", password="correct-horse-battery-9")
+    worker = create_user(username="bench-worker", password="correct-horse-battery-9")
+    inspector = create_user(username="bench-inspector", password="correct-horse-battery-9")
+    org = create_organization(name="Bench", owner=manager)
+    set_membership(organization=org, user=inspector, role=Role.VIEWER)
+    spec = {"inputs": [{"name": "text", "type": "text"}],
+            "outputs": [{"name": "label", "type": "single_choice", "options": ["pos", "neg"]}]}  # fmt: skip
+    project = create_project(organization=org, actor=manager, name="bench", spec=spec)
+    project.status = ProjectStatus.OPEN
+    project.save()
+    add_items(project=project, records=[{"text": f"리뷰 {n}: 배송이 빨라요"} for n in range(args.items)])
+    now = timezone.now()
+    last = 0
+    while True:
+        slots = list(Slot.objects.filter(project=project, pk__gt=last).order_by("pk")[:5000])
+        if not slots:
+            break
+        last = slots[-1].pk
+        assignments = Assignment.objects.bulk_create([
+            Assignment(slot=s, item_id=s.item_id, project=project, worker=worker, state=AssignmentState.SUBMITTED,
+                       started_at=now, expires_at=now, last_heartbeat_at=now, ended_at=now)
+            for s in slots])  # fmt: skip
+        submissions = Submission.objects.bulk_create([
+            Submission(slot=s, item_id=s.item_id, project=project, assignment=a, worker=worker, version=1,
+                       answer={"label": "pos"}, state=SubmissionState.APPROVED, created_at=now)
+            for s, a in zip(slots, assignments, strict=True)])  # fmt: skip
+        Review.objects.bulk_create([
+            Review(submission=sub, slot=s, project=project, reviewer=manager, state=ReviewState.DECIDED,
+                   decision="approve", started_at=now, expires_at=now, last_heartbeat_at=now, decided_at=now)
+            for s, sub in zip(slots, submissions, strict=True)])  # fmt: skip
+        for slot, submission in zip(slots, submissions, strict=True):
+            slot.state, slot.worker, slot.submission = SlotState.APPROVED, worker, submission
+        Slot.objects.bulk_update(slots, ["state", "worker", "submission"])
+    Item.objects.filter(project=project).update(state=ItemState.DONE, approved_count=1, done_at=now)
+
+    def measure(name: str, run: Any) -> Any:
+        started = time.perf_counter()
+        value = run()
+        seconds = time.perf_counter() - started
+        print(json.dumps({"database": database, "items": args.items, "step": name, "seconds": round(seconds, 3)}),
+              flush=True)  # fmt: skip
+        return value
+
+    delivery = measure(
+        f"deliver (ISO 2859-1, AQL {args.aql})",
+        lambda: acceptance.deliver_batch(project=project, actor=manager, aql=args.aql),
+    )
+    sampled = list(delivery.samples.order_by("position").values_list("item_id", flat=True))
+    print(json.dumps({"lot": delivery.lot_size, "sample": delivery.sample_size, "plan": delivery.plan}))
+
+    def check_all_but_last() -> None:
+        for item_id in sampled[:-1]:
+            acceptance.check_sample(
+                project=project, actor=inspector, delivery_id=delivery.pk, item_id=item_id, passed=True
+            )
+
+    measure(f"check {len(sampled) - 1} sampled items", check_all_but_last)
+    measure(
+        "last check: decide and freeze the certificate",
+        lambda: acceptance.check_sample(
+            project=project, actor=inspector, delivery_id=delivery.pk, item_id=sampled[-1], passed=True
+        ),
+    )
+    delivery.refresh_from_db()
+    assert delivery.state == "accepted", delivery.state
+    assert delivery.certificate["format_checks"]["answers"] == args.items
+    measure("certificate PDF", lambda: certificate.pdf(delivery.certificate))
+
+
+if __name__ == "__main__":
+    main()
