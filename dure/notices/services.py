@@ -363,9 +363,17 @@ def budget_low() -> int:
 
 def _budget_low_webhook(project: Project, *, episode: str, state: dict[str, Any]) -> None:
     """The client's pipeline hears of the same episode once (sent after this transaction commits)."""
-    from dure.webhooks.models import Event
+    from dure.webhooks.models import Delivery, Event
     from dure.webhooks.services import emit
 
+    # The managers' notifications mark the episode as told; without any manager the deliveries do.
+    told = Delivery.objects.filter(
+        event=Event.BUDGET_LOW,
+        webhook__organization_id=project.organization_id,
+        payload__data__episode=episode,
+    )
+    if told.exists():
+        return
     emit(
         event=Event.BUDGET_LOW,
         organization_id=project.organization_id,

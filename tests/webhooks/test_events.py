@@ -153,3 +153,18 @@ def test_a_delivery_being_attempted_is_not_taken_twice(org, people, receiver):
     assert services.retry_due() == 0
     assert services.attempt(delivery_id).attempts == 1
     assert receiver.requests == []
+
+
+def test_budget_low_without_any_manager_is_sent_once_too(
+    make_project, people, receiver, django_capture_on_commit_callbacks
+):
+    from dure.accounts.models import Membership
+    from dure.notices import services as notices
+
+    project = make_project(name="Unmanaged", price_per_item=100)
+    _hook(project, people, receiver.url, ["budget.low"])
+    Membership.objects.filter(organization=project.organization, role__in=["owner", "manager"]).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.budget_low()
+        notices.budget_low()
+    assert len(receiver.requests) == 1
