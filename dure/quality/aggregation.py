@@ -32,6 +32,7 @@ reviewer must look at it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
 from dure.quality.agreement import SHAPE_TYPES, shape_similarity, symmetric_cer
+from dure.quality.scoring import frame_ranges, label_at
 
 #: a worker without measured quality yet
 DEFAULT_SKILL = 0.7
@@ -328,6 +330,35 @@ def set_vote(votes: Sequence[Vote], key: Any = None) -> Aggregate:
     return Aggregate(kept, min(clarity, default=1.0), {"candidates": len(support)})
 
 
+def frame_vote(votes: Sequence[Vote]) -> Aggregate:
+    """Video frame classes: each stretch of frames gets the class with the most weight behind it (a worker
+    who left it unclassified votes for no class). Confidence is the smallest winning share over the
+    stretches anyone classified; works on range boundaries, so a long video costs no more than a clip."""
+    weights = _weights(votes)
+    answers = [frame_ranges(v.value) for v in votes]
+    starts = [[r[0] for r in a] for a in answers]
+    points = sorted({p for a in answers for r in a for p in (r[0], r[1] + 1)})
+    total = float(weights.sum())
+    chosen: list[dict[str, Any]] = []
+    clarity = 1.0
+    for low, high in itertools.pairwise(points):
+        tally: dict[Any, float] = {}
+        for answer, first_frames, weight in zip(answers, starts, weights, strict=True):
+            label = label_at(answer, first_frames, low)
+            tally[label] = tally.get(label, 0.0) + float(weight)
+        if set(tally) == {None}:
+            continue
+        label = max(tally, key=lambda k: (tally[k], k is not None, str(k)))
+        clarity = min(clarity, tally[label] / total)
+        if label is None:
+            continue
+        if chosen and chosen[-1]["label"] == label and chosen[-1]["end_frame"] == low - 1:
+            chosen[-1]["end_frame"] = high - 1
+        else:
+            chosen.append({"start_frame": low, "end_frame": high - 1, "label": label})
+    return Aggregate(chosen, clarity, {"ranges": len(chosen)})
+
+
 def _span_key(span: dict[str, Any]) -> tuple[Any, Any, Any]:
     return (span.get("start"), span.get("end"), span.get("label"))
 
@@ -458,6 +489,8 @@ def aggregate_output(output: Any, votes: Sequence[Vote]) -> Aggregate:
         return weighted_median(present, integer=True)
     if kind in SHAPE_TYPES or kind in {"time_segments", "transcription_regions"}:
         return fuse_shapes(kind, present)
+    if kind == "frame_labels":
+        return frame_vote(present)
     return best_by_skill(present, kind=kind)
 
 

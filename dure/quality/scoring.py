@@ -165,7 +165,8 @@ def _match(
 # --- frames ----------------------------------------------------------------------------------------------
 
 
-def _frame_ranges(value: Any) -> list[tuple[int, int, Any]]:
+def frame_ranges(value: Any) -> list[tuple[int, int, Any]]:
+    """An answer's well-formed frame ranges as sorted ``(first, last, label)``."""
     out = []
     for entry in value if isinstance(value, list) else []:
         if isinstance(entry, dict):
@@ -175,7 +176,8 @@ def _frame_ranges(value: Any) -> list[tuple[int, int, Any]]:
     return sorted(out, key=lambda r: (r[0], r[1]))
 
 
-def _label_at(ranges: list[tuple[int, int, Any]], starts: list[int], frame: int) -> Any:
+def label_at(ranges: list[tuple[int, int, Any]], starts: list[int], frame: int) -> Any:
+    """The class of ``frame`` in sorted, non-overlapping ranges (``starts``: their first frames), or None."""
     i = bisect.bisect_right(starts, frame) - 1
     return ranges[i][2] if i >= 0 and ranges[i][1] >= frame else None
 
@@ -187,13 +189,13 @@ def frame_agreement(expected: Any, given: Any) -> dict[str, Any]:
 
     Works on the ranges' boundaries, never frame by frame, so an hour of video costs no more than a clip.
     """
-    e, g = _frame_ranges(expected), _frame_ranges(given)
+    e, g = frame_ranges(expected), frame_ranges(given)
     e_starts, g_starts = [r[0] for r in e], [r[0] for r in g]
     points = sorted({p for r in e + g for p in (r[0], r[1] + 1)})
     same = union = 0
     differ: dict[str, list[list[Any]]] = {"missed": [], "wrong": [], "extra": []}
     for low, high in itertools.pairwise(points):
-        want, got = _label_at(e, e_starts, low), _label_at(g, g_starts, low)
+        want, got = label_at(e, e_starts, low), label_at(g, g_starts, low)
         if want is None and got is None:
             continue
         length = high - low

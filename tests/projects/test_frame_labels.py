@@ -165,3 +165,24 @@ def test_the_work_page_carries_the_translated_strings(
     page = client.get(f"/projects/{project.pk}/work/", headers={"Accept-Language": "ko"}).content.decode()
     assert '<script type="application/json" id="workspace-strings">' in page
     assert '"close": "' in page and '"frame_n": "' in page
+
+
+def test_aggregation_votes_frame_by_frame_and_project_agreement_has_a_figure() -> None:
+    from dure.quality.aggregation import Vote, aggregate_output
+    from dure.quality.agreement import Answer, answers_agreement
+
+    output = parse_spec(SPEC).outputs[0]
+    votes = [
+        Vote(1, _frames((0, 9, "moving"), (10, 19, "stopped")), 0.9),
+        Vote(2, _frames((0, 14, "moving"), (15, 19, "stopped")), 0.6),
+        Vote(3, _frames((0, 9, "moving")), 0.6),
+    ]
+    found = aggregate_output(output, votes)
+    # frames 10-14: stopped (0.9) against moving (0.6) and no class (0.6); 15-19: stopped 1.5 against 0.6
+    assert found.value == _frames((0, 9, "moving"), (10, 19, "stopped"))
+    assert round(found.confidence, 4) == round(0.9 / 2.1, 4)
+    figures = answers_agreement(
+        parse_spec(SPEC), [Answer(7, 1, {"frames": votes[0].value}), Answer(7, 2, {"frames": votes[1].value})]
+    )
+    entry = figures["outputs"][0]
+    assert entry["metric"] == "frame_accuracy" and entry["value"] == 0.75 and entry["pairs"] == 1
