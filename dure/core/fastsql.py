@@ -75,3 +75,46 @@ def update_rows(model: type[Model], values: dict[str, Any], **where: Any) -> int
     with connection.cursor() as cursor:
         cursor.execute(_update_sql(model, tuple(values), where_names), params)
         return cursor.rowcount
+
+
+def db_value(model: type[Model], name: str, value: Any) -> Any:
+    """``value`` as the ORM would store it in ``model.name``: for constants of a batch, prepared once."""
+    return _field(model, name).get_db_prep_save(value, connection)
+
+
+def insert_many(
+    model: type[Model],
+    names: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    *,
+    skip_conflicts: bool = False,
+    returning: bool = False,
+) -> list[int]:
+    """Multi-row INSERTs of rows already in database form (see ``db_value``); with ``skip_conflicts`` a row
+    that would break a unique constraint is left out (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL).
+    Returns the new primary keys in ascending order when ``returning``: the database may return them in
+    any order, and ascending is the order the rows were inserted in."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_column(model, name)) for name in names)
+    row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
+    pk_column = model._meta.pk.column if model._meta.pk is not None else None
+    suffix = (" ON CONFLICT DO NOTHING" if skip_conflicts else "") + (
+        f" RETURNING {quote(pk_column)}" if returning and pk_column else ""
+    )
+    # One statement per few hundred rows: fewer round trips than executemany, within SQLite's variable limit.
+    limit = connection.features.max_query_params or 65535  # PostgreSQL's limit on bound parameters
+    per_statement = max(1, min(1000, limit // len(names)))
+    new: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES " + ", ".join(
+                [row_sql] * len(part)
+            )
+            cursor.execute(sql + suffix, [value for row in part for value in row])
+            if returning:
+                new.extend(row[0] for row in cursor.fetchall())
+    new.sort()
+    return new
