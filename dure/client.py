@@ -219,12 +219,22 @@ def export_command(argv: list[str]) -> int:
     parser.add_argument("--state", default="approved", choices=["approved", "done", "all"])
     parser.add_argument("--done-from", default=None)
     parser.add_argument("--done-to", default=None)
+    parser.add_argument("--created-from", default=None)
+    parser.add_argument("--created-to", default=None)
+    parser.add_argument(
+        "--worker-level",
+        type=int,
+        default=None,
+        help="only items whose approved answers are all by workers at this level rank or higher",
+    )
     args = parser.parse_args(argv)
-    filters = {"state": args.state, "done_from": args.done_from, "done_to": args.done_to}
+    filters = {"state": args.state, "done_from": args.done_from, "done_to": args.done_to,
+               "created_from": args.created_from, "created_to": args.created_to,
+               "worker_level": args.worker_level}  # fmt: skip
     client = DureClient(args.server, args.token)
     try:
         job = client.export(args.project, format=args.format, output=args.output,
-                            filters={k: v for k, v in filters.items() if v})  # fmt: skip
+                            filters={k: v for k, v in filters.items() if v is not None})  # fmt: skip
     except (DureApiError, JobFailed) as error:
         return _report(error)
     print(f"job {job['id']}: {job['result'].get('rows', 0)} items written to {args.output}")

@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true", help="also record the Python allocation peak")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="dure-bench-datasets-"))
-    os.environ.setdefault("DURE_VAR_DIR", str(scratch))
+    os.environ["DURE_VAR_DIR"] = str(scratch)  # a fresh SQLite database every run
     os.environ["DURE_MEDIA_ROOT"] = str(scratch / "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
     url = os.environ.get("DURE_DATABASE_URL", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 
 from dure.accounts.models import User
 from dure.datasets.errors import JobNotFound
@@ -62,7 +62,38 @@ def _items(project: Project, filters: dict[str, Any]) -> QuerySet[Item]:
     ]:
         if filters.get(key):
             items = items.filter(**{lookup: parse_when(filters[key])})
+    if filters.get("worker_level") is not None:
+        workers = filters.get("_workers")
+        if workers is None:
+            workers = workers_at_level(project=project, rank=filters["worker_level"])
+        approved = Submission.objects.filter(item=OuterRef("pk"), state=SubmissionState.APPROVED)
+        # Every approved answer of the item is by a worker at the level (or above), and there is one.
+        items = items.filter(Exists(approved.filter(worker_id__in=workers))).exclude(
+            Exists(approved.exclude(worker_id__in=workers))
+        )
     return items
+
+
+def workers_at_level(*, project: Project, rank: int) -> list[int]:
+    """The people who answered on the project and whose level (over all their work) is ``rank`` or higher.
+
+    Levels are computed now from the scores, not read from the matching features, which may be a day old."""
+    from dure.quality.selectors import worker_scores
+
+    ids = Submission.objects.filter(project=project).values_list("worker_id", flat=True).distinct()
+    qualified = []
+    for worker_id in ids.order_by("worker_id"):
+        level = worker_scores(user=worker_id)["level"]
+        if level is not None and level["rank"] >= rank:
+            qualified.append(worker_id)
+    return qualified
+
+
+def resolve_export_filters(*, project: Project, filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters with the workers at the asked level computed once, for the several reads of one export."""
+    if filters.get("worker_level") is None:
+        return filters
+    return {**filters, "_workers": workers_at_level(project=project, rank=filters["worker_level"])}
 
 
 def export_items(*, project: Project, filters: dict[str, Any]) -> QuerySet[Item]:

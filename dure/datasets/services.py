@@ -66,7 +66,8 @@ logger = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 100
 EXPORT_STATES = {"approved", "done", "all"}
-EXPORT_FILTERS = {"state", "created_from", "created_to", "done_from", "done_to"}
+EXPORT_FILTERS = {"state", "created_from", "created_to", "done_from", "done_to", "worker_level"}
+DATE_FILTERS = EXPORT_FILTERS - {"state", "worker_level"}
 
 
 # --- creating, cancelling --------------------------------------------------------------------------------
@@ -120,7 +121,23 @@ def create_export_job(
     filters.setdefault("state", "approved")
     if filters["state"] not in EXPORT_STATES:
         raise InvalidInput(_("Unknown item state."), path="filters.state", allowed=sorted(EXPORT_STATES))
-    for key in EXPORT_FILTERS - {"state"}:
+    level = filters.get("worker_level")
+    if level is not None:
+        from dure.quality.models import Level
+
+        if isinstance(level, str) and level.strip().isdigit():
+            level = filters["worker_level"] = int(level)
+        if (
+            isinstance(level, bool)
+            or not isinstance(level, int)
+            or not Level.objects.filter(rank=level).exists()
+        ):
+            raise InvalidInput(
+                _("Choose one of the worker levels."),
+                path="filters.worker_level",
+                allowed=list(Level.objects.order_by("rank").values_list("rank", flat=True)),
+            )
+    for key in DATE_FILTERS:
         if filters.get(key) is not None:
             try:
                 exporters.parse_when(filters[key])
@@ -506,10 +523,10 @@ def _run_import(job: DatasetJob) -> dict[str, Any]:
 
 
 def _run_export(job: DatasetJob) -> dict[str, Any]:
-    from dure.datasets.selectors import export_count, export_rows, quality_summary
+    from dure.datasets.selectors import export_count, export_rows, quality_summary, resolve_export_filters
 
     project = job.project
-    filters = job.params.get("filters", {})
+    filters = resolve_export_filters(project=project, filters=job.params.get("filters", {}))
     spec = spec_of(project)
     exporter_class = exporters.EXPORTERS[job.format]
     progress = _Progress(job, "writing", export_count(project=project, filters=filters), every=1000)

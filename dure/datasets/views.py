@@ -21,6 +21,7 @@ from dure.datasets.presenters import job_payload
 from dure.datasets.ranges import ranged_file_response
 from dure.datasets.readers import IMPORT_FORMATS
 from dure.projects.selectors import project_access
+from dure.quality.models import Level
 
 
 def _row(job: object) -> dict:
@@ -44,7 +45,7 @@ def jobs_page(request: HttpRequest, project_id: int) -> HttpResponse:
                 )
             else:
                 filters = {"state": request.POST.get("state") or "approved"}
-                for key in ("done_from", "done_to"):
+                for key in ("done_from", "done_to", "worker_level"):
                     if request.POST.get(key):
                         filters[key] = request.POST[key]
                 services.create_export_job(
@@ -66,6 +67,7 @@ def jobs_page(request: HttpRequest, project_id: int) -> HttpResponse:
             "jobs": jobs,
             "import_formats": IMPORT_FORMATS,
             "export_formats": list(EXPORTERS),
+            "levels": Level.objects.order_by("rank"),
         },
     )
 
