@@ -88,7 +88,10 @@ def test_dure_export_takes_the_worker_level(
     live_server: Any, project: Project, people: dict[str, Any], immediate_tasks: None, run_import: Any,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """With the seeded levels: everyone is at least a Sprout (1); nobody here has the 20 answers of Regular (2)."""
+    """Everyone is at least a Sprout (1); nobody here has the 20 answers of Regular (2)."""
+    # set here: a transactional test before this one may have flushed the seeded levels
+    Level.objects.update_or_create(rank=1, defaults={"name": "Sprout", "min_approved": 0})
+    Level.objects.update_or_create(rank=2, defaults={"name": "Regular", "min_approved": 20})
     labelled_by_two_workers(project, people, run_import)
     _token, raw = issue_token(user=people["manager"], name="cli")
     monkeypatch.setenv("DURE_URL", live_server.url)
