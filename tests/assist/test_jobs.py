@@ -244,3 +244,22 @@ def test_cancel_a_queued_job(project, api, people):
     assert again.status_code == 409 and again.json()["code"] == "assist_job_finished"
     assert services.run_job(job_id=job.pk) is None
     assert AssistJob.objects.get(pk=job.pk).state == "cancelled"
+
+
+def test_class_suggestions_from_examples_given_in_the_options(
+    make_project, api, immediate_tasks, django_capture_on_commit_callbacks
+):
+    """A new project has no approved answers yet: a few examples in the options are enough to start."""
+    project = make_project(spec=TOPIC_SPEC)
+    add_items(project=project, records=[{"text": SPORTS[3]}, {"text": FOOD[3]}])
+    examples = [{"text": t, "label": "sports"} for t in SPORTS[:2]] + [
+        {"text": t, "label": "food"} for t in FOOD[:2]
+    ]
+    saved = api("manager").call(
+        "put", f"/projects/{project.pk}/assist", {"backend": "minilm", "options": {"examples": examples}}
+    )
+    assert saved.status_code == 200, saved.content
+    job = run_job(api, project.pk, django_capture_on_commit_callbacks)
+    assert job["state"] == "succeeded" and job["result"]["classes_known"] is True
+    suggested = {p.item.data["text"]: p.answer["topic"] for p in PreLabel.objects.select_related("item")}
+    assert suggested == {SPORTS[3]: "sports", FOOD[3]: "food"}
