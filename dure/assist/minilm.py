@@ -86,7 +86,10 @@ class MiniLM:
             p = f"encoder.layer.{i}."
 
             def project(x: Vectors, name: str, p: str = p) -> Vectors:
-                return x @ w(p + name + ".weight").T + w(p + name + ".bias")
+                # one (tokens x in) @ (in x out) product instead of one small product per sentence
+                weight = w(p + name + ".weight")
+                flat = x.reshape(-1, x.shape[-1]) @ weight.T + w(p + name + ".bias")
+                return flat.reshape(*x.shape[:-1], weight.shape[0])
 
             def split(t: Vectors) -> Vectors:
                 return t.reshape(batch, length, HEADS, head).transpose(0, 2, 1, 3)
@@ -131,10 +134,19 @@ class MiniLM:
                 tokens = encodings[i].ids
                 ids[row, : len(tokens)] = tokens
                 mask[row, : len(tokens)] = 1.0
-            with self._lock:
+            # One BLAS thread: the matrices are small, and OpenBLAS's spinning threads on a busy 2-core
+            # server made encoding 10x slower (measured); a background job must not take both cores.
+            with self._lock, _blas().limit(limits=1, user_api="blas"):
                 vectors = self._forward(ids, mask)
             out[chunk] = vectors
         return out
+
+
+@cache
+def _blas() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @cache
