@@ -159,6 +159,18 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def deciding(reviews: Any) -> Any:
+    """The reviews that decided an answer: with a 2nd review, a 1st-stage approval is not the decision (the
+    2nd stage's is, or none yet while it waits), so a worker's answer is counted once."""
+    checked = Review.objects.filter(
+        submission_id=OuterRef("submission_id"), stage=2, state=ReviewState.DECIDED
+    )
+    return reviews.exclude(
+        Q(stage=1, decision=Decision.APPROVE)
+        & (Q(submission__state=SubmissionState.PENDING) | Exists(checked))
+    )
+
+
 def worker_scores(*, user: User | int, project: Project | int | None = None) -> dict[str, Any]:
     """Gold accuracy, first-pass approval, rework rate, speed and volume; per project or over all projects."""
     user_id = user if isinstance(user, int) else user.pk
@@ -168,8 +180,8 @@ def worker_scores(*, user: User | int, project: Project | int | None = None) -> 
     gold = GoldResult.objects.filter(worker_id=user_id, **scope).aggregate(
         total=Count("id"), passed=Count("id", filter=Q(passed=True))
     )
-    reviews = Review.objects.filter(
-        submission__worker_id=user_id, state=ReviewState.DECIDED, **scope
+    reviews = deciding(
+        Review.objects.filter(submission__worker_id=user_id, state=ReviewState.DECIDED, **scope)
     ).aggregate(
         total=Count("id"),
         rejected=Count("id", filter=Q(decision=Decision.REJECT)),
@@ -250,8 +262,13 @@ def weekly_history(*, user: User, weeks: int = 12) -> list[dict[str, Any]]:
     """First-pass approval and gold accuracy per week, oldest first (weeks without work are gaps)."""
     since = timezone.now() - timedelta(weeks=weeks)
     approvals = (
-        Review.objects.filter(
-            submission__worker=user, submission__version=1, state=ReviewState.DECIDED, decided_at__gte=since
+        deciding(
+            Review.objects.filter(
+                submission__worker=user,
+                submission__version=1,
+                state=ReviewState.DECIDED,
+                decided_at__gte=since,
+            )
         )
         .annotate(week=TruncWeek("decided_at"))
         .values("week")

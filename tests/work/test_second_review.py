@@ -311,3 +311,15 @@ def test_the_review_workspace_is_told_the_stage(staged, people, reviewer2, api):
     api("reviewer").post(f"/reviews/{first['id']}/decision", {"decision": "approve"})
     second = services.lease_next_review(reviewer=reviewer2, project=staged)
     assert review_payload(second)["stage"] == 2
+
+
+def test_a_workers_scores_count_each_answer_once_with_a_second_review(staged, people, reviewer2):
+    from dure.quality.selectors import worker_scores
+
+    _submit(staged, people["worker"])
+    _review(staged, people["reviewer"])
+    waiting = worker_scores(user=people["worker"], project=staged)
+    assert (waiting["decisions"], waiting["first_pass_approval"]) == (0, None)  # not decided yet
+    _review(staged, reviewer2, "reject")
+    scores = worker_scores(user=people["worker"], project=staged)
+    assert (scores["decisions"], scores["rework_rate"], scores["first_pass_approval"]) == (1, 1.0, 0.0)
