@@ -117,7 +117,10 @@ def ranged_file_response(
     # django-storages' S3File knows its size from the HEAD it made on opening; reading it would download all
     s3_object = getattr(handle, "obj", None)
     size = int(s3_object.content_length) if s3_object is not None else storage.size(path)
-    last_modified = _modified(storage, path)
+    # the S3 object's HEAD already brought its date: asking the storage would make a second round trip
+    last_modified = (
+        http_date(s3_object.last_modified.timestamp()) if s3_object is not None else _modified(storage, path)
+    )
     byte_range: ByteRange | None = None
     if request.method in {"GET", "HEAD"}:
         if_range = request.headers.get("If-Range")
