@@ -268,6 +268,8 @@ def test_one_wrong_answer_of_several(make_project, people):
 def test_certificate_pdf_and_html_render_in_korean(done_project, people):
     delivery = acceptance.deliver_batch(project=done_project, actor=people["manager"], seed=2)
     data = certificate.current(delivery)
+    # while the client inspects, the certificate is a preview: the format checks run at the decision
+    assert data["format_checks"] == {"pending": True}
     from django.utils import translation
 
     with translation.override("ko"):
