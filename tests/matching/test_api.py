@@ -259,3 +259,26 @@ def test_the_sweep_refreshes_projects_and_enqueues_the_worker_refresh(
     assert features.skills["ocr"][:3] == [5, 1.0, 20.0] and features.skills["ocr"][3] == 0.0
     assert jobs.sweep_if_due(now=10**9 + 1) is None  # not due again yet
     jobs._last.update(projects=0.0, workers=0.0)
+
+
+def test_inviting_to_the_qualification_test(
+    api, people, private, seeker, immediate_tasks, django_capture_on_commit_callbacks
+) -> None:
+    from dure.academy.models import ProjectRequirement
+    from tests.academy.factories import make_academy
+    from tests.conftest import Api
+
+    exam = make_academy()
+    ProjectRequirement.objects.create(project=private, qualification_exam=exam)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api("manager").post(
+            f"/projects/{private.pk}/invitations", {"user": "seeker", "kind": "qualification"}
+        )
+    assert response.status_code == 201 and response.json()["kind"] == "qualification"
+    notification = Notification.objects.get(recipient=seeker, kind="project_invitation")
+    assert notification.data["qualification"] is True
+    accepted = Api(seeker).post(f"/matching/invitations/{response.json()['id']}/accept")
+    assert accepted.json()["next_url"] == f"/academy/exams/{exam.pk}/"
+    # A member now, but dispatch still waits for the passed test (the academy's requirement).
+    work = Api(seeker).post(f"/projects/{private.pk}/assignments/next")
+    assert work.status_code == 403 and work.json()["code"] == "qualification_required", work.json()

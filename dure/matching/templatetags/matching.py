@@ -19,7 +19,9 @@ def recommended_projects(context: Any, limit: int = 3) -> dict[str, Any]:
     user = context["request"].user
     if not isinstance(user, User) or not user.is_authenticated:
         return {"recommended": []}
-    return {"recommended": recommendations(user=user, limit=limit, micro_limit=0)["projects"]}
+    # Projects they already work on are listed above in "Your work"; here only what is new to them.
+    found = recommendations(user=user, limit=limit + 10, micro_limit=0)["projects"]
+    return {"recommended": [r for r in found if not r.member][:limit]}
 
 
 @register.inclusion_tag("matching/_opt_in.html", takes_context=True)
