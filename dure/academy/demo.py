@@ -33,6 +33,11 @@ SPEECH_SPEC = {
     "inputs": [{"name": "audio", "type": "audio"}, {"name": "hint", "type": "text", "required": False}],
     "outputs": [{"name": "text", "type": "transcription", "label": "전사 Transcription"}],
 }
+FILLER_SPEC = {
+    "inputs": [{"name": "text", "type": "text"}],
+    "outputs": [{"name": "fillers", "type": "spans", "labels": [{"value": "filler", "label": "간투사 Filler"}],
+                 "label": "간투사 Fillers"}],
+}  # fmt: skip
 STREET = {"image": "demo/street.svg", "width": 320, "height": 200}
 
 
@@ -196,6 +201,18 @@ COURSES: list[dict[str, Any]] = [
                 {"audio": "demo/tone.wav", "hint": '화자: "음 삼천 원이요"'},
                 {"text": "(음) 삼천 원이요"},
                 "간투사는 괄호, 숫자는 읽은 대로. Filler in brackets, number as spoken.",
+            ),
+            lambda: _q(
+                "간투사를 모두 골라 표시하세요. Select every filler in the transcript.",
+                FILLER_SPEC,
+                {"text": "음 그러니까 어 내일 세 시에 뵙겠습니다"},
+                {
+                    "fillers": [
+                        {"start": 0, "end": 1, "label": "filler"},
+                        {"start": 7, "end": 8, "label": "filler"},
+                    ]
+                },
+                "'음'과 '어'는 간투사, '그러니까'는 말의 일부입니다. '음' and '어' are fillers; '그러니까' is a word.",
             ),
         ],
         "exam": {

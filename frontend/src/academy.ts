@@ -21,6 +21,8 @@ function mount(root: HTMLElement): void {
   const source = document.getElementById(root.dataset.academyQuestion ?? "");
   if (!source || root.dataset.mounted) return;
   root.dataset.mounted = "true";
+  // htmx parses swapped-in pages without scripting, so a <noscript>'s fallback fields become real ones
+  root.querySelectorAll("noscript").forEach((fallback) => fallback.remove());
   const question = JSON.parse(source.textContent || "{}") as Question;
   const input = root.querySelector<HTMLInputElement>("input[data-answer]");
   let answer: Answer = { ...initialAnswer(question.spec), ...(question.value ?? {}) };
