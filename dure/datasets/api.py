@@ -109,3 +109,18 @@ def certificate(request: HttpRequest, job_id: int, format: str = "pdf") -> FileR
         filename=f"certificate-{job.project_id}-{job.pk}.{format}",
         content_type=_CERTIFICATE_TYPES[format],
     )
+
+
+@router.get("/jobs/{job_id}/quality-summary")
+def quality_summary(request: HttpRequest, job_id: int) -> FileResponse:
+    """The export's quality summary as a JSON file, stored next to the exported file whatever its format."""
+    job, _access = selectors.job_for_user(user=user_of(request), job_id=job_id)
+    path = (job.result or {}).get("summary_path")
+    if job.state != "succeeded" or not path:
+        raise ResultNotReady(state=job.state)
+    return FileResponse(
+        default_storage.open(path, "rb"),
+        as_attachment=True,
+        filename=f"quality-summary-{job.project_id}-{job.pk}.json",
+        content_type="application/json",
+    )

@@ -162,7 +162,11 @@ class ParquetExporter(_Tabular):
         names = self.columns()
         types = {"id": pa.int64(), "slot": pa.int32(), "version": pa.int32(), "active_seconds": pa.float64(),
                  "submitted_at": pa.timestamp("us", tz="UTC"), "approved_at": pa.timestamp("us", tz="UTC")}  # fmt: skip
-        self.schema = pa.schema([(n, types.get(n, pa.string())) for n in names])
+        # the quality summary rides in the file's key-value metadata: pq.read_schema(path).metadata
+        self.schema = pa.schema(
+            [(n, types.get(n, pa.string())) for n in names],
+            metadata={b"dure.quality_summary": dumps(self.summary).encode()},
+        )
         self.writer = pq.ParquetWriter(self.out, self.schema, compression="zstd")
         self.buffer: list[dict[str, Any]] = []
 

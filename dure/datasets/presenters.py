@@ -30,6 +30,9 @@ def job_payload(job: DatasetJob) -> dict[str, Any]:
         "certificate_url": (
             f"/api/v1/jobs/{job.pk}/certificate?format=pdf" if (job.result or {}).get("certificate") else None
         ),
+        "quality_summary_url": (
+            f"/api/v1/jobs/{job.pk}/quality-summary" if (job.result or {}).get("summary_path") else None
+        ),
         "created_by": job.created_by_id,
         "created_at": job.created_at,
         "started_at": job.started_at,

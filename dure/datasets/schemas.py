@@ -24,6 +24,7 @@ class JobOut(Schema):
     error: dict[str, Any] | None
     download_url: str | None
     certificate_url: str | None = None
+    quality_summary_url: str | None = None
     created_by: int | None
     created_at: datetime
     started_at: datetime | None

@@ -530,7 +530,11 @@ def _run_export(job: DatasetJob) -> dict[str, Any]:
     spec = spec_of(project)
     exporter_class = exporters.EXPORTERS[job.format]
     progress = _Progress(job, "writing", export_count(project=project, filters=filters), every=1000)
-    summary = quality_summary(project=project, filters=filters)
+    # with the filters that chose the items, so a reader of the summary knows what it covers
+    summary = {
+        **quality_summary(project=project, filters=filters),
+        "filters": {k: v for k, v in filters.items() if not k.startswith("_")},
+    }
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / f"export.{exporter_class.extension}"
         with open(target, "wb") as out:
@@ -558,8 +562,19 @@ def _run_export(job: DatasetJob) -> dict[str, Any]:
         )
         for name, content in certificate_files.items()
     }
+    # The quality summary travels with every export too: quality_summary.json in zip archives, info.quality
+    # in COCO, key-value metadata in Parquet, and for every format this file next to the export
+    # (GET /jobs/{id}/quality-summary), which single-file formats like JSONL, CSV or CoNLL cannot hold.
+    summary_path = default_storage.save(
+        f"exports/{project.pk}/{job.pk}/{QUALITY_SUMMARY_FILE}",
+        ContentFile(json.dumps(summary, ensure_ascii=False, indent=2).encode(), name=QUALITY_SUMMARY_FILE),
+    )
     return {"rows": rows, "file_name": name, "size": default_storage.size(path), "summary": summary,
-            "certificate": certificate, **exporter.notes}  # fmt: skip
+            "summary_path": summary_path, "certificate": certificate, **exporter.notes}  # fmt: skip
+
+
+#: the quality summary's file, inside zip exports and next to every export
+QUALITY_SUMMARY_FILE = "quality_summary.json"
 
 
 #: the certificate's files in an export, by name
