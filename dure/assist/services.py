@@ -8,6 +8,7 @@ project without assistance (the setting is cached per process for a few seconds)
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -15,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -36,6 +37,7 @@ from dure.assist.models import (
     WorkerHistory,
 )
 from dure.core.errors import DureError
+from dure.core.fastsql import insert_row, update_rows
 from dure.datasets.models import JobState
 from dure.datasets.readers import PRELABELS_KEY
 from dure.projects.models import Project
@@ -322,17 +324,30 @@ def suggestion_for(*, project_id: int, item: Item) -> dict[str, Any] | None:
     if chosen is not None and not chosen.suggest:
         return None
     if chosen is not None and chosen.backend:
-        found = (
-            PreLabel.objects.filter(item_id=item.pk, backend=chosen.backend)
-            .values("answer", "confidence", "backend")
-            .first()
+        found = _one_row(
+            f"SELECT answer, confidence FROM {PreLabel._meta.db_table} WHERE item_id = %s AND backend = %s",
+            [item.pk, chosen.backend],
         )
         if found is not None:
-            return dict(found)
+            return {"answer": _json(found[0]), "confidence": found[1], "backend": chosen.backend}
     imported = item.data.get(PRELABELS_KEY) if isinstance(item.data, dict) else None
     if isinstance(imported, dict) and imported:
         return {"answer": imported, "confidence": None, "backend": "import"}
     return None
+
+
+def _one_row(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """One row by plain SQL: these two reads run in every submit of an assisted project, where the ORM's
+    query compiler cost more than the query (as for the work loop's own reads, dure/core/fastsql.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " LIMIT 1", params)
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as SQLite (text) or PostgreSQL (decoded by psycopg) hands it back."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _history_flags(history: WorkerHistory | None, seconds: float, classes: list[str]) -> list[dict[str, Any]]:
@@ -401,25 +416,43 @@ def assess_submission(*, submission: Submission, spec: InterfaceSpec, item: Item
     classes = _chosen_classes(spec, answer)
     flag_reviews = chosen is None or chosen.flag_reviews
     if flag_reviews:
-        history = WorkerHistory.objects.filter(
-            project_id=submission.project_id, worker_id=submission.worker_id
-        ).first()
+        row = _one_row(
+            f"SELECT id, count, log_seconds_sum, log_seconds_square_sum, classes "
+            f"FROM {WorkerHistory._meta.db_table} WHERE project_id = %s AND worker_id = %s",
+            [submission.project_id, submission.worker_id],
+        )
+        history = None
+        if row is not None:
+            history = WorkerHistory(
+                id=row[0],
+                project_id=submission.project_id,
+                worker_id=submission.worker_id,
+                count=row[1],
+                log_seconds_sum=row[2],
+                log_seconds_square_sum=row[3],
+                classes=_json(row[4]),
+            )
         flags.extend(_history_flags(history, submission.active_seconds, classes))
         _remember(submission, history, classes)
     score = max((f["score"] for f in flags), default=0.0) if flag_reviews else 0.0
-    SubmissionAssist.objects.create(
-        submission=submission,
-        project_id=submission.project_id,
-        worker_id=submission.worker_id,
-        suggestion_shown=suggestion is not None,
-        suggestion_backend=suggestion["backend"] if suggestion else "",
-        similarity=difference.similarity if difference else None,
-        changed_regions=difference.changed_regions if difference else 0,
-        edit_distance=difference.edit_distance if difference else 0,
-        active_seconds=submission.active_seconds,
-        flag_score=score,
-        flags=flags,
-        created_at=submission.created_at,
+    # the hot path of submit: a plain INSERT, without the ORM's query compiler (see dure/core/fastsql.py)
+    insert_row(
+        SubmissionAssist,
+        {
+            "submission_id": submission.pk,
+            "project_id": submission.project_id,
+            "worker_id": submission.worker_id,
+            "suggestion_shown": suggestion is not None,
+            "suggestion_backend": suggestion["backend"] if suggestion else "",
+            "similarity": difference.similarity if difference else None,
+            "changed_regions": difference.changed_regions if difference else 0,
+            "edit_distance": difference.edit_distance if difference else 0,
+            "active_seconds": submission.active_seconds,
+            "flag_score": score,
+            "flags": flags,
+            "created_at": submission.created_at,
+        },
+        returning=False,
     )
     if flag_reviews and _has_uploads(spec, answer):
         transaction.on_commit(lambda: _enqueue_fingerprints(submission.pk))
@@ -427,6 +460,8 @@ def assess_submission(*, submission: Submission, spec: InterfaceSpec, item: Item
 
 
 def _remember(submission: Submission, history: WorkerHistory | None, classes: list[str]) -> None:
+    """Adds the submission to the worker's running sums. Two submits of one worker racing may lose one
+    of the two additions: these are statistics for flags, not money, and a worker submits one at a time."""
     log_seconds = math.log(max(submission.active_seconds, 0.5))
     if history is None:
         history, _created = WorkerHistory.objects.get_or_create(
@@ -435,11 +470,15 @@ def _remember(submission: Submission, history: WorkerHistory | None, classes: li
     counts = dict(history.classes)
     for value in classes:
         counts[value] = counts.get(value, 0) + 1
-    WorkerHistory.objects.filter(pk=history.pk).update(
-        count=F("count") + 1,
-        log_seconds_sum=F("log_seconds_sum") + log_seconds,
-        log_seconds_square_sum=F("log_seconds_square_sum") + log_seconds * log_seconds,
-        classes=counts,
+    update_rows(
+        WorkerHistory,
+        {
+            "count": history.count + 1,
+            "log_seconds_sum": history.log_seconds_sum + log_seconds,
+            "log_seconds_square_sum": history.log_seconds_square_sum + log_seconds * log_seconds,
+            "classes": counts,
+        },
+        id=history.pk,
     )
 
 
