@@ -5,6 +5,7 @@ one highlighted; both answered through the same widgets as real work."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from dure.academy.demo import seed_academy
 from dure.academy.models import PracticeAnswer, PracticeItem
@@ -38,8 +39,8 @@ def test_transcription_diff_and_missed_span(browser, live_server, people):
     first.get_by_role("button", name="Check my answer").click()
     diff = page.locator(f"form#practice-{transcribe.pk}").get_by_test_id("feedback-diff")
     assert diff.locator("del").first.inner_text().strip() == "(음)"
-    # the typed answer stays in the widget to try again
-    assert page.locator(f"form#practice-{transcribe.pk} textarea").input_value() == "삼천 원이요"
+    # the typed answer stays in the widget to try again (the swapped form mounts its widget a moment later)
+    expect(page.locator(f"form#practice-{transcribe.pk} textarea")).to_have_value("삼천 원이요")
 
     second = f"form#practice-{fillers.pk}"
     page.locator(f"{second} .span-text").wait_for()
