@@ -7,10 +7,12 @@ Readers do not validate against the interface spec and do not write; ``services`
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import os
 import posixpath
+import re
 import sqlite3
 import stat
 import tempfile
@@ -20,10 +22,15 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import ijson
+import orjson
 from django.utils.translation import gettext as _
 
 from dure.datasets.media import KIND_TO_INPUT, MediaType, StoredMedia, sniff, spooled, store_media
 from dure.projects.spec import InterfaceSpec
+
+#: a run of digits that may be an integer orjson cannot hold exactly (it reads those as floats)
+_LONG_DIGITS = re.compile(r"\d{19}")
+_UNREAD = object()
 
 #: data keys that carry things other than the spec's inputs
 PRELABELS_KEY = "_prelabels"
@@ -122,11 +129,16 @@ def read_jsonl(stream: IO[bytes], context: ReadContext) -> Reader:
         except UnicodeDecodeError:
             yield Problem(_("The line is not valid UTF-8."), number, line)
             continue
-        try:
-            value = json.loads(text, parse_constant=_refuse_constant)
-        except ValueError as error:
-            yield Problem(_("The line is not valid JSON: %(error)s") % {"error": error}, number, line)
-            continue
+        value: Any = _UNREAD
+        if not _LONG_DIGITS.search(text):  # orjson reads integers beyond 64 bits as floats: json reads those
+            with contextlib.suppress(orjson.JSONDecodeError):
+                value = orjson.loads(text)
+        if value is _UNREAD:  # json decides what orjson refuses (lone surrogates, huge numbers), in its words
+            try:
+                value = json.loads(text, parse_constant=_refuse_constant)
+            except ValueError as error:
+                yield Problem(_("The line is not valid JSON: %(error)s") % {"error": error}, number, line)
+                continue
         yield _split(value, number, line)
 
 

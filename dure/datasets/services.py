@@ -15,6 +15,7 @@ import os
 import pickle
 import struct
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -186,14 +187,23 @@ def live_progress(job: DatasetJob) -> tuple[str, int, int]:
 class _Progress:
     """Reports at most every ``every`` steps: to the job row when no transaction is open, else to the cache."""
 
-    def __init__(self, job: DatasetJob, phase: str, total: int, every: int = 2000) -> None:
-        self.job, self.phase, self.total, self.every = job, phase, total, every
+    def __init__(
+        self, job: DatasetJob, phase: str, total: int, every: int = 2000, seconds: float = 0.0
+    ) -> None:
+        self.job, self.phase, self.total, self.every, self.seconds = job, phase, total, every, seconds
         self._next = 0
+        self._due = 0.0
         self.set(0, force=True)
 
     def set(self, done: int, *, force: bool = False) -> None:
         if not force and done < self._next:
             return
+        if self.seconds:
+            # outside a transaction each report is a committed UPDATE (an fsync on SQLite): a few a second
+            now = time.monotonic()
+            if not force and now < self._due:
+                return
+            self._due = now + self.seconds
         self._next = done + self.every
         cache.set(_progress_key(self.job.pk), (self.phase, done, self.total), 3600)
         if not transaction.get_connection().in_atomic_block:
@@ -381,7 +391,7 @@ def import_records(*, project: Project, records: Iterator[Record | Problem], spo
         if not problems:  # after the first problem only the report matters
             _spool_write(spool, (external_id, content_hash(entry.data), _json_text(entry.data)))
         accepted += 1
-        if progress is not None:
+        if progress is not None and not accepted % 64:  # asking the file its position costs a syscall
             progress(entry.number)
     if problems:
         error_class = UnsafeArchive if archive_problem else InvalidFile
@@ -501,7 +511,7 @@ def _run_import(job: DatasetJob) -> dict[str, Any]:
             records = READERS[job.format](stream, context)
             # an archive reports entries read (its reader replaces ``position``), other files bytes read
             total = 0 if job.format == "zip" else os.fstat(stream.fileno()).st_size
-        reading = _Progress(job, "reading", total, every=max(total // 100, 50))
+        reading = _Progress(job, "reading", total, every=max(total // 100, 50), seconds=0.5)
         try:
             accepted = import_records(
                 project=project,
