@@ -429,7 +429,10 @@ def pdf(certificate: dict[str, Any]) -> bytes:
                     (_("Lot size"), section["lot_size"]),
                     (_("Checked / defective"), f"{section['checked']} / {section['defects']}"),
                     (_("Accuracy in the sample"), section["accuracy_text"]),
-                    (_("Exact 95% interval (Clopper-Pearson)"), section["interval_text"]),
+                    (
+                        _("Exact %(level)s interval (Clopper-Pearson)") % {"level": "95%"},
+                        section["interval_text"],
+                    ),
                     (_("Decision"), _state(section["state"])),
                     (_("Seed"), section["draw"].get("seed")),
                     (_("Lot digest (sha256 of sorted ids)"), section["draw"].get("population_sha256")),
@@ -455,7 +458,10 @@ def pdf(certificate: dict[str, Any]) -> bytes:
             [
                 (_("Decisions re-checked by senior reviewers"), audits.get("audits", 0)),
                 (_("Agreement"), data["audit_text"]),
-                (_("Exact 95% interval (Clopper-Pearson)"), data["audit_interval_text"]),
+                (
+                    _("Exact %(level)s interval (Clopper-Pearson)") % {"level": "95%"},
+                    data["audit_interval_text"],
+                ),
             ]
         ),
         Spacer(1, 6 * mm),

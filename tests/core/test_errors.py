@@ -115,9 +115,12 @@ def test_invalid_answer_is_422_with_the_path_in_korean(project, api):
     response = worker.post(
         f"/assignments/{assignment['id']}/submit", {"answer": {"label": "maybe"}}, lang="ko"
     )
-    body = assert_error(response, 422, "invalid_input")
-    assert body["message"] == "답변이 프로젝트의 인터페이스와 맞지 않습니다."
-    assert body["details"]["errors"] == [{"path": "label", "error": "선택지 중 하나를 고르세요."}]
+    # the automatic checks refuse it before review, with the field's problem in the caller's language
+    body = assert_error(response, 422, "answer_checks_failed")
+    assert body["message"].startswith("자동 검사")
+    assert body["details"]["errors"] == [
+        {"path": "label", "error": "선택지 중 하나를 고르세요.", "code": "not_allowed"}
+    ]
 
 
 def test_unauthenticated_is_401(db):
