@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dure.datasets.models import FINISHED_STATES, JobState
+from dure.datasets.models import JobProgress, JobState
 from dure.projects.models import Project
 from dure.work.models import Item, Submission
 
@@ -30,7 +30,7 @@ class ProjectAssist(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
 
-class AssistJob(models.Model):
+class AssistJob(JobProgress, models.Model):
     """One run of a backend over a project's items; states and progress as dataset jobs have them."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assist_jobs")
@@ -53,18 +53,6 @@ class AssistJob(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["project", "-created_at"], name="assist_job_project")]
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINISHED_STATES
-
-    @property
-    def percent(self) -> int:
-        if self.state == JobState.SUCCEEDED:
-            return 100
-        if not self.progress_total:
-            return 0
-        return min(100, int(100 * self.progress_done / self.progress_total))
 
 
 class PreLabel(models.Model):

@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import time
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +37,7 @@ from dure.assist.models import (
 )
 from dure.core.errors import DureError
 from dure.core.fastsql import insert_row, update_rows
+from dure.datasets.jobrecords import enqueue_on_commit, request_cancel
 from dure.datasets.models import JobState
 from dure.datasets.readers import PRELABELS_KEY
 from dure.projects.models import Project
@@ -110,13 +110,7 @@ def configure(
 def _enqueue(job: AssistJob, *, delay_seconds: float = 0) -> None:
     from dure.assist.jobs import run_assist_job
 
-    def send() -> None:
-        task = run_assist_job
-        if delay_seconds and task.get_backend().supports_defer:
-            task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-        task.enqueue(job.pk)
-
-    transaction.on_commit(send)
+    enqueue_on_commit(run_assist_job, job.pk, delay_seconds=delay_seconds)
 
 
 def start_prelabel_job(*, project: Project, actor: User, only_missing: bool = True) -> AssistJob:
@@ -140,13 +134,7 @@ def cancel_job(*, job: AssistJob) -> AssistJob:
     """A queued job is cancelled at once; a running one stops before its next batch."""
     if job.finished:
         raise AssistJobFinished(state=job.state)
-    now = timezone.now()
-    AssistJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
-        state=JobState.CANCELLED, cancel_requested=True, finished_at=now
-    )
-    AssistJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(cancel_requested=True)
-    job.refresh_from_db()
-    return job
+    return request_cancel(AssistJob, job)
 
 
 class _Cancelled(Exception):

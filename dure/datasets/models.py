@@ -26,7 +26,28 @@ class JobState(models.TextChoices):
 FINISHED_STATES = {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED}
 
 
-class DatasetJob(models.Model):
+class JobProgress:
+    """The read side of a job record's ``state`` and ``progress_done``/``progress_total`` fields; a plain
+    mixin (no fields), so the models keep their own columns and migrations."""
+
+    state: str
+    progress_done: int
+    progress_total: int
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+    @property
+    def percent(self) -> int:
+        if self.state == JobState.SUCCEEDED:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+
+class DatasetJob(JobProgress, models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dataset_jobs")
     kind = models.CharField(max_length=8, choices=JobKind.choices)
     format = models.CharField(max_length=24)
@@ -60,15 +81,3 @@ class DatasetJob(models.Model):
                 fields=["state"], condition=Q(state__in=["queued", "running"]), name="dataset_job_live"
             ),
         ]
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINISHED_STATES
-
-    @property
-    def percent(self) -> int:
-        if self.state == JobState.SUCCEEDED:
-            return 100
-        if not self.progress_total:
-            return 0
-        return min(100, int(100 * self.progress_done / self.progress_total))

@@ -18,7 +18,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,6 +46,7 @@ from dure.datasets.errors import (
     UnknownFormat,
     UnsafeArchive,
 )
+from dure.datasets.jobrecords import enqueue_on_commit, request_cancel
 from dure.datasets.models import DatasetJob, JobKind, JobState
 from dure.datasets.readers import (
     IMPORT_FORMATS,
@@ -77,13 +77,7 @@ DATE_FILTERS = EXPORT_FILTERS - {"state", "worker_level"}
 def _enqueue(job: DatasetJob, *, delay_seconds: float = 0) -> None:
     from dure.datasets.jobs import run_dataset_job
 
-    def send() -> None:
-        task = run_dataset_job
-        if delay_seconds and task.get_backend().supports_defer:
-            task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-        task.enqueue(job.pk)
-
-    transaction.on_commit(send)
+    enqueue_on_commit(run_dataset_job, job.pk, delay_seconds=delay_seconds)
 
 
 def create_import_job(
@@ -159,13 +153,7 @@ def cancel_job(*, job: DatasetJob) -> DatasetJob:
     """A queued job is cancelled at once; a running one stops at its next batch and rolls back."""
     if job.finished:
         raise JobFinished(state=job.state)
-    now = timezone.now()
-    DatasetJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
-        state=JobState.CANCELLED, cancel_requested=True, finished_at=now
-    )
-    DatasetJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(cancel_requested=True)
-    job.refresh_from_db()
-    return job
+    return request_cancel(DatasetJob, job)
 
 
 # --- running ---------------------------------------------------------------------------------------------
