@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from dure.assist.models import ProjectAssist
 from dure.assist.presenters import job_payload, settings_payload
 from dure.core.errors import DureError
 from dure.core.http import user_of
+from dure.datasets import jobviews
 from dure.projects.selectors import project_access, spec_of
 
 
@@ -95,21 +96,21 @@ def assist_page(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 def job_row(request: HttpRequest, project_id: int, assist_job_id: int) -> HttpResponse:
     job, _access = selectors.job_for_user(user=user_of(request), job_id=assist_job_id)
-    if job.project_id != project_id:
-        raise Http404
-    return render(request, "assist/_job_row.html", {"job": job_payload(job), "project_id": project_id})
+    return jobviews.job_row(
+        request, job=job, project_id=project_id, template="assist/_job_row.html", row=job_payload
+    )
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest, project_id: int, assist_job_id: int) -> HttpResponse:
     job, _access = selectors.job_for_user(user=user_of(request), job_id=assist_job_id)
-    if job.project_id != project_id:
-        raise Http404
-    try:
-        job = services.cancel_job(job=job)
-    except DureError as error:
-        messages.error(request, str(error.message))
-    if request.headers.get("HX-Request"):
-        return render(request, "assist/_job_row.html", {"job": job_payload(job), "project_id": project_id})
-    return redirect("assist:page", project_id=project_id)
+    return jobviews.cancel(
+        request,
+        job=job,
+        project_id=project_id,
+        cancel_job=services.cancel_job,
+        template="assist/_job_row.html",
+        row=job_payload,
+        page="assist:page",
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dure.core.errors import DureError
 from dure.core.http import user_of
-from dure.datasets import selectors, services
+from dure.datasets import jobviews, selectors, services
 from dure.datasets.conf import conf
 from dure.datasets.exporters import EXPORTERS
 from dure.datasets.media import path_from_token
@@ -75,24 +75,24 @@ def jobs_page(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 def job_row(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
     job, _access = selectors.job_for_user(user=user_of(request), job_id=job_id)
-    if job.project_id != project_id:
-        raise Http404
-    return render(request, "datasets/_job_row.html", {"job": _row(job), "project_id": project_id})
+    return jobviews.job_row(
+        request, job=job, project_id=project_id, template="datasets/_job_row.html", row=_row
+    )
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
     job, _access = selectors.job_for_user(user=user_of(request), job_id=job_id)
-    if job.project_id != project_id:
-        raise Http404
-    try:
-        job = services.cancel_job(job=job)
-    except DureError as error:
-        messages.error(request, str(error.message))
-    if request.headers.get("HX-Request"):
-        return render(request, "datasets/_job_row.html", {"job": _row(job), "project_id": project_id})
-    return redirect("datasets:jobs", project_id=project_id)
+    return jobviews.cancel(
+        request,
+        job=job,
+        project_id=project_id,
+        cancel_job=services.cancel_job,
+        template="datasets/_job_row.html",
+        row=_row,
+        page="datasets:jobs",
+    )
 
 
 def signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
