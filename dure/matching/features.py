@@ -24,6 +24,7 @@ from dure.matching.models import ProjectFeatures, TalentProfile, WorkerFeatures,
 from dure.matching.ranking import MEASURED_ITEMS
 from dure.projects.models import Project
 from dure.quality.models import GoldResult, Level
+from dure.quality.selectors import highest_level
 from dure.work.models import Slot, SlotState, Submission, SubmissionState
 
 #: gold results on a data type before gold accuracy counts in the blend
@@ -99,24 +100,6 @@ def refresh_open_projects() -> int:
 
 def _project_types() -> dict[int, str]:
     return {pk: data_type_of(spec) for pk, spec in Project.objects.values_list("pk", "spec").iterator()}
-
-
-def _level(levels: list[Level], scores: dict[str, Any]) -> Level | None:
-    """Same rule as ``quality.selectors.level_for``, over levels loaded once for a whole batch of people."""
-    for level in levels:
-        if scores["approved"] < level.min_approved:
-            continue
-        if level.min_gold_accuracy is not None and (scores["gold_accuracy"] or 0) < level.min_gold_accuracy:
-            continue
-        if (
-            level.min_approval_rate is not None
-            and (scores["first_pass_approval"] or 0) < level.min_approval_rate
-        ):
-            continue
-        if level.max_rework_rate is not None and (scores["rework_rate"] or 0) > level.max_rework_rate:
-            continue
-        return level
-    return None
 
 
 def _blend(first_pass: float | None, gold: float | None, gold_results: int) -> float | None:
@@ -258,7 +241,7 @@ def _refresh_chunk(chunk: list[int], types: dict[int, str], levels: list[Level])
             "first_pass_approval": first_pass,
             "rework_rate": m["rejected"] / m["decided"] if m["decided"] else None,
         }
-        level = _level(levels, scores)
+        level = highest_level(levels, scores)
         features.append(
             WorkerFeatures(
                 user_id=user_id,

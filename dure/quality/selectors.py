@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -216,7 +217,14 @@ def worker_scores(*, user: User | int, project: Project | int | None = None) -> 
 
 def level_for(scores: dict[str, Any]) -> dict[str, Any] | None:
     """The highest level whose every threshold the scores meet (levels are rows an operator edits)."""
-    for level in Level.objects.order_by("-rank"):
+    level = highest_level(Level.objects.order_by("-rank"), scores)
+    return None if level is None else {"rank": level.rank, "name": level.name}
+
+
+def highest_level(levels: Iterable[Level], scores: Mapping[str, Any]) -> Level | None:
+    """The first of ``levels`` (ordered highest rank first) whose every threshold the scores meet; callers
+    scoring many people load the levels once."""
+    for level in levels:
         if scores["approved"] < level.min_approved:
             continue
         if level.min_gold_accuracy is not None and (scores["gold_accuracy"] or 0) < level.min_gold_accuracy:
@@ -228,7 +236,7 @@ def level_for(scores: dict[str, Any]) -> dict[str, Any] | None:
             continue
         if level.max_rework_rate is not None and (scores["rework_rate"] or 0) > level.max_rework_rate:
             continue
-        return {"rank": level.rank, "name": level.name}
+        return level
     return None
 
 
