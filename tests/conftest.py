@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from dure.accounts.models import Organization, Role, User
 from dure.accounts.services import create_organization, create_user, issue_token, set_membership
@@ -185,6 +185,45 @@ def browser() -> Iterator[Any]:
         )
         yield launched
         launched.close()
+
+
+def sign_in(browser: Any, live_server: Any, username: str, width: int = 1280, height: int = 900) -> Any:
+    """A new browser context signed in through the login page as ``username``; returns its page."""
+    page = browser.new_context(locale="en-US", viewport={"width": width, "height": height}).new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def reset_task_backends() -> None:
+    """Django caches its task backends; after TASKS changes they must be built again."""
+    from asgiref.local import Local
+    from django.tasks import task_backends
+
+    task_backends.__dict__.pop("settings", None)
+    task_backends._settings = None  # type: ignore[attr-defined]
+    task_backends._connections = Local(task_backends.thread_critical)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def immediate_tasks() -> Iterator[None]:
+    """Background jobs run at once, inside the enqueue call (Django's immediate backend)."""
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    ):
+        reset_task_backends()
+        yield
+    reset_task_backends()
+
+
+@pytest.fixture
+def media_root(tmp_path: Path) -> Iterator[Path]:
+    """Stored files go to a temporary MEDIA_ROOT (apps whose tests all store files use it automatically)."""
+    with override_settings(MEDIA_ROOT=str(tmp_path / "media")):
+        yield tmp_path / "media"
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,7 @@ import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.test import override_settings
 from PIL import Image, ImageDraw, ImageFont
-
-from tests.datasets.conftest import reset_task_backends
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -31,19 +27,8 @@ TOPIC_SPEC = {
 
 
 @pytest.fixture(autouse=True)
-def media_root(tmp_path: Any) -> Iterator[Path]:
-    with override_settings(MEDIA_ROOT=str(tmp_path / "media")):
-        yield tmp_path / "media"
-
-
-@pytest.fixture
-def immediate_tasks() -> Iterator[None]:
-    with override_settings(
-        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    ):
-        reset_task_backends()
-        yield
-    reset_task_backends()
+def _temporary_media(media_root: Path) -> Path:
+    return media_root
 
 
 def font(size: int, cjk: bool = False) -> Any:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.tasks import task_backends
-from django.test import override_settings
-from django.utils.connection import BaseConnectionHandler
 
 from dure.accounts.models import User
 from dure.projects.models import Project
@@ -18,29 +16,9 @@ from dure.work.services import decide, lease_next_item, lease_next_review, submi
 from tests.conftest import Api
 
 
-def reset_task_backends() -> None:
-    handler: BaseConnectionHandler = task_backends
-    handler.__dict__.pop("settings", None)
-    handler._settings = None
-    from asgiref.local import Local
-
-    handler._connections = Local(handler.thread_critical)
-
-
 @pytest.fixture(autouse=True)
-def media_root(tmp_path: Any) -> Iterator[Any]:
-    with override_settings(MEDIA_ROOT=str(tmp_path / "media")):
-        yield tmp_path / "media"
-
-
-@pytest.fixture
-def immediate_tasks() -> Iterator[None]:
-    with override_settings(
-        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    ):
-        reset_task_backends()
-        yield
-    reset_task_backends()
+def _temporary_media(media_root: Path) -> Path:
+    return media_root
 
 
 def post_import(client: Api, project_id: int, fmt: str, content: bytes = b"", name: str = "data",

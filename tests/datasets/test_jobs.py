@@ -15,8 +15,8 @@ from dure.datasets import services
 from dure.datasets.models import DatasetJob, JobState
 from dure.projects.models import Project
 from dure.work.models import Item
-from tests.conftest import PASSWORD, Api
-from tests.datasets.conftest import jsonl, post_import, reset_task_backends
+from tests.conftest import PASSWORD, Api, reset_task_backends
+from tests.datasets.conftest import jsonl, post_import
 
 CONTENT = jsonl([{"text": "a"}, {"text": "b"}])
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import override_settings
 
 from dure.accounts.models import Organization, User
 from dure.matching import features, selectors
@@ -47,25 +46,6 @@ SPECS = {"ocr": OCR_SPEC, "image_boxes": BOX_SPEC, "text_classification": TEXT_C
 @pytest.fixture(autouse=True)
 def _fresh_matrix() -> None:
     selectors.forget_matrix()
-
-
-def reset_task_backends() -> None:
-    from asgiref.local import Local
-    from django.tasks import task_backends
-
-    task_backends.__dict__.pop("settings", None)
-    task_backends._settings = None  # type: ignore[attr-defined]
-    task_backends._connections = Local(task_backends.thread_critical)  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def immediate_tasks() -> Iterator[None]:
-    with override_settings(
-        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    ):
-        reset_task_backends()
-        yield
-    reset_task_backends()
 
 
 def history_project(org: Organization, owner: User, data_type: str, name: str) -> Project:

@@ -11,21 +11,10 @@ from dure.matching import services
 from dure.projects.models import ProjectVisibility
 from dure.projects.services import create_project
 from dure.work.services import add_items
-from tests.conftest import PASSWORD, SCREENSHOTS, make_user
+from tests.conftest import SCREENSHOTS, make_user, sign_in
 from tests.matching.conftest import IMAGE, OCR_SPEC, history_project, refresh_all, simulate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(browser, live_server, username: str):
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def test_worker_opens_a_recommended_project_and_a_manager_invites_found_talent(
@@ -52,7 +41,7 @@ def test_worker_opens_a_recommended_project_and_a_manager_invites_found_talent(
     secret.save()
     refresh_all()
 
-    worker = _login(browser, live_server, "worker")
+    worker = sign_in(browser, live_server, "worker")
     errors: list[str] = []
     worker.on("pageerror", lambda e: errors.append(str(e)))
     home_card = worker.locator("[data-testid=recommendation]", has_text="영수증 OCR 2차")
@@ -74,7 +63,7 @@ def test_worker_opens_a_recommended_project_and_a_manager_invites_found_talent(
     worker.wait_for_load_state("networkidle")
     worker.screenshot(path=str(SCREENSHOTS / "matching-4-workspace.png"))
 
-    manager = _login(browser, live_server, "manager")
+    manager = sign_in(browser, live_server, "manager")
     manager.goto(f"{live_server.url}/matching/")
     manager.get_by_role("link", name="Talent search").click()
     manager.wait_for_url(f"{live_server.url}/matching/talent/")
@@ -92,7 +81,7 @@ def test_worker_opens_a_recommended_project_and_a_manager_invites_found_talent(
     assert "Waiting for an answer" in manager.locator("[data-testid=sent-invitation]").inner_text()
     manager.screenshot(path=str(SCREENSHOTS / "matching-6-invited.png"), full_page=True)
 
-    invited = _login(browser, live_server, "seeker")
+    invited = sign_in(browser, live_server, "seeker")
     invited.goto(f"{live_server.url}/matching/")
     invitation = invited.locator("[data-testid=invitation]")
     assert "Confidential invoices" in invitation.inner_text()

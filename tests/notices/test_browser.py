@@ -7,20 +7,9 @@ import pytest
 
 from dure.projects.services import set_project_member
 from dure.work.services import add_items, decide, lease_next_item, lease_next_review, submit
-from tests.conftest import PASSWORD, SCREENSHOTS
+from tests.conftest import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(browser, live_server, username: str):
-    context = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def test_bell_counts_a_rejection_and_leads_to_the_rework_then_a_question_is_answered(
@@ -33,7 +22,7 @@ def test_bell_counts_a_rejection_and_leads_to_the_rework_then_a_question_is_answ
     assignment = lease_next_item(worker=people["worker"], project=project)
     submit(worker=people["worker"], assignment_id=assignment.pk, answer={"label": "neg"})
 
-    worker = _login(browser, live_server, "worker")
+    worker = sign_in(browser, live_server, "worker", width=1200, height=800)
     errors: list[str] = []
     worker.on("pageerror", lambda e: errors.append(str(e)))
     assert worker.locator("#bell .count").count() == 0
@@ -67,7 +56,7 @@ def test_bell_counts_a_rejection_and_leads_to_the_rework_then_a_question_is_answ
     worker.get_by_role("button", name="Ask").click()
     assert "Is sarcasm negative?" in worker.locator(".questions").inner_text()
 
-    reviewer = _login(browser, live_server, "reviewer")
+    reviewer = sign_in(browser, live_server, "reviewer", width=1200, height=800)
     reviewer.goto(f"{live_server.url}/projects/{project.pk}/questions/")
     reviewer.get_by_label("Answer").fill("Yes, when it mocks the product.")
     reviewer.get_by_label("Add to the FAQ").check()

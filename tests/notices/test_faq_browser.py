@@ -7,19 +7,9 @@ import pytest
 
 from dure.notices.models import Answer, Question
 from dure.work.services import add_items, lease_next_item, submit
-from tests.conftest import PASSWORD, SCREENSHOTS
+from tests.conftest import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(browser, live_server, username: str):
-    page = browser.new_context(locale="en-US", viewport={"width": 1300, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def test_a_rejection_points_to_the_faq_and_the_worker_follows_it(browser, live_server, make_project, people):
@@ -32,7 +22,7 @@ def test_a_rejection_points_to_the_faq_and_the_worker_follows_it(browser, live_s
     assignment = lease_next_item(worker=people["worker"], project=project)
     submit(worker=people["worker"], assignment_id=assignment.pk, answer={"label": "pos"})
 
-    reviewer = _login(browser, live_server, "reviewer")
+    reviewer = sign_in(browser, live_server, "reviewer", width=1300, height=900)
     errors: list[str] = []
     reviewer.on("pageerror", lambda e: errors.append(str(e)))
     reviewer.goto(f"{live_server.url}/projects/{project.pk}/review/")
@@ -43,7 +33,7 @@ def test_a_rejection_points_to_the_faq_and_the_worker_follows_it(browser, live_s
     reviewer.locator(".reject-form .danger-solid").click()
     reviewer.locator(".ws-state").wait_for()
 
-    worker = _login(browser, live_server, "worker")
+    worker = sign_in(browser, live_server, "worker", width=1300, height=900)
     worker.on("pageerror", lambda e: errors.append(str(e)))
     worker.goto(f"{live_server.url}/projects/{project.pk}/work/")
     link = worker.locator(".rework a.faq-link")

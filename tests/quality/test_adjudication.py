@@ -4,11 +4,9 @@ and never an item the senior answered themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
 from dure.academy.models import Certification, UserCertification
@@ -20,7 +18,6 @@ from dure.quality.models import AdjudicationState, AggregatedAnswer, Aggregation
 from dure.work.models import Item
 from dure.work.services import add_items
 from tests.conftest import Api
-from tests.datasets.conftest import reset_task_backends
 from tests.quality.crowd import make_crowd, work_through
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +29,6 @@ LABELS = {
     2: ["pos", "neg", "pos"],
     3: ["neg", "neg", "neg"],
 }
-
-
-@pytest.fixture
-def immediate_tasks() -> Iterator[None]:
-    with override_settings(
-        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    ):
-        reset_task_backends()
-        yield
-    reset_task_backends()
 
 
 def _crowd_project(org: Any, people: dict[str, Any], make_project: Any, approve: bool = True) -> Any:
