@@ -22,6 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.common import approve_all, fresh_database
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -31,44 +33,14 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="dure-bench-acceptance-"))
     os.environ.setdefault("DURE_VAR_DIR", str(scratch))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
-    url = os.environ.get("DURE_DATABASE_URL", "")
-    if url and not url.rstrip("/").endswith("/dure_bench_acceptance"):
-        raise SystemExit("use the scratch database dure_bench_acceptance")
-    if url:
-        import psycopg
-
-        admin = url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute("DROP DATABASE IF EXISTS dure_bench_acceptance WITH (FORCE)")
-            connection.execute("CREATE DATABASE dure_bench_acceptance")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
-
-    call_command("migrate", verbosity=0)
+    database = fresh_database("dure_bench_acceptance")
     from dure.accounts.models import Role
     from dure.accounts.services import create_organization, create_user, set_membership
     from dure.projects.models import ProjectStatus
     from dure.projects.services import create_project
     from dure.quality import acceptance, certificate
-    from dure.work.models import (
-        Assignment,
-        AssignmentState,
-        Item,
-        ItemState,
-        Review,
-        ReviewState,
-        Slot,
-        SlotState,
-        Submission,
-        SubmissionState,
-    )
     from dure.work.services import add_items
 
-    database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     manager = create_user(username="bench-manager", password="correct-horse-battery-9")
     worker = create_user(username="bench-worker", password="correct-horse-battery-9")
     inspector = create_user(username="bench-inspector", password="correct-horse-battery-9")
@@ -80,29 +52,7 @@ def main() -> None:
     project.status = ProjectStatus.OPEN
     project.save()
     add_items(project=project, records=[{"text": f"리뷰 {n}: 배송이 빨라요"} for n in range(args.items)])
-    now = timezone.now()
-    last = 0
-    while True:
-        slots = list(Slot.objects.filter(project=project, pk__gt=last).order_by("pk")[:5000])
-        if not slots:
-            break
-        last = slots[-1].pk
-        assignments = Assignment.objects.bulk_create([
-            Assignment(slot=s, item_id=s.item_id, project=project, worker=worker, state=AssignmentState.SUBMITTED,
-                       started_at=now, expires_at=now, last_heartbeat_at=now, ended_at=now)
-            for s in slots])  # fmt: skip
-        submissions = Submission.objects.bulk_create([
-            Submission(slot=s, item_id=s.item_id, project=project, assignment=a, worker=worker, version=1,
-                       answer={"label": "pos"}, state=SubmissionState.APPROVED, created_at=now)
-            for s, a in zip(slots, assignments, strict=True)])  # fmt: skip
-        Review.objects.bulk_create([
-            Review(submission=sub, slot=s, project=project, reviewer=manager, state=ReviewState.DECIDED,
-                   decision="approve", started_at=now, expires_at=now, last_heartbeat_at=now, decided_at=now)
-            for s, sub in zip(slots, submissions, strict=True)])  # fmt: skip
-        for slot, submission in zip(slots, submissions, strict=True):
-            slot.state, slot.worker, slot.submission = SlotState.APPROVED, worker, submission
-        Slot.objects.bulk_update(slots, ["state", "worker", "submission"])
-    Item.objects.filter(project=project).update(state=ItemState.DONE, approved_count=1, done_at=now)
+    approve_all(project, worker=worker, reviewer=manager)
 
     def measure(name: str, run: Any) -> Any:
         started = time.perf_counter()

@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.common import approve_all, fresh_database
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -35,43 +37,14 @@ def main() -> None:
     os.environ["DURE_VAR_DIR"] = str(scratch)  # a fresh SQLite database every run
     os.environ["DURE_MEDIA_ROOT"] = str(scratch / "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
-    url = os.environ.get("DURE_DATABASE_URL", "")
-    if url and not url.rstrip("/").endswith("/dure_bench_datasets"):
-        raise SystemExit("use the scratch database dure_bench_datasets")
-    if url:
-        import psycopg
-
-        admin = url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute("DROP DATABASE IF EXISTS dure_bench_datasets WITH (FORCE)")
-            connection.execute("CREATE DATABASE dure_bench_datasets")
-    import django
-
-    django.setup()
+    database = fresh_database("dure_bench_datasets")
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     from dure.accounts.services import create_organization, create_user
     from dure.datasets import services
     from dure.projects.models import ProjectStatus
     from dure.projects.services import create_project
-    from dure.work.models import (
-        Assignment,
-        AssignmentState,
-        Item,
-        ItemState,
-        Review,
-        ReviewState,
-        Slot,
-        SlotState,
-        Submission,
-        SubmissionState,
-    )
 
-    database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     manager = create_user(username="bench-manager", password="correct-horse-battery-9")
     worker = create_user(username="bench-worker", password="correct-horse-battery-9")
     org = create_organization(name="Bench", owner=manager)
@@ -118,28 +91,7 @@ def main() -> None:
     measure(f"import jsonl ({size_mb:.0f} MB)", run_import)
 
     # Approve everything with bulk rows: the export needs approved answers with their review.
-    now = timezone.now()
-    batch = 5000
-    last = 0
-    while True:
-        slots = list(Slot.objects.filter(project=project, pk__gt=last).order_by("pk")[:batch])
-        if not slots:
-            break
-        last = slots[-1].pk
-        assignments = Assignment.objects.bulk_create([
-            Assignment(slot=s, item_id=s.item_id, project=project, worker=worker, state=AssignmentState.SUBMITTED,
-                       started_at=now, expires_at=now, last_heartbeat_at=now, active_seconds=12.5, ended_at=now)
-            for s in slots])  # fmt: skip
-        submissions = Submission.objects.bulk_create([
-            Submission(slot=s, item_id=s.item_id, project=project, assignment=a, worker=worker, version=1,
-                       answer={"label": "pos"}, active_seconds=12.5, state=SubmissionState.APPROVED, created_at=now)
-            for s, a in zip(slots, assignments, strict=True)])  # fmt: skip
-        Review.objects.bulk_create([
-            Review(submission=sub, slot=s, project=project, reviewer=manager, state=ReviewState.DECIDED,
-                   decision="approve", started_at=now, expires_at=now, last_heartbeat_at=now, decided_at=now)
-            for s, sub in zip(slots, submissions, strict=True)])  # fmt: skip
-    Slot.objects.filter(project=project).update(state=SlotState.APPROVED)
-    Item.objects.filter(project=project).update(state=ItemState.DONE, approved_count=1, done_at=now)
+    approve_all(project, worker=worker, reviewer=manager, active_seconds=12.5)
 
     for fmt in args.exports.split(","):
 

@@ -11,10 +11,8 @@ two reworks), since a worker with nothing but rejections is routed away. Prints 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,17 +22,10 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    var_dir = tempfile.mkdtemp(prefix="dure-bench-notices-")
-    os.environ["DURE_VAR_DIR"] = var_dir
-    os.environ.pop("DURE_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    import django
+    from bench.common import scratch_sqlite
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    var_dir = scratch_sqlite("dure-bench-notices-")
     from dure.accounts.models import Role
     from dure.accounts.services import create_organization, create_user, set_membership
     from dure.projects.models import ProjectRole, ProjectStatus

@@ -11,10 +11,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import tempfile
 import time
 import timeit
 from pathlib import Path
@@ -98,17 +96,10 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    var_dir = tempfile.mkdtemp(prefix="dure-bench-review-")
-    os.environ["DURE_VAR_DIR"] = var_dir
-    os.environ.pop("DURE_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dure.settings")
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    import django
+    from bench.common import scratch_sqlite
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    var_dir = scratch_sqlite("dure-bench-review-")
     try:
         _checks()
         _loop(args.cycles, args.runs)
