@@ -129,7 +129,9 @@ def other(db: None) -> dict[str, Any]:
         project=project, number=1, delivered_at=now, lot_size=1, method="iso2859", plan={"note": MARKER},
         sample_size=1, accept_number=0, reject_number=1, seed=1, draw={"note": MARKER},
     )  # fmt: skip
-    SampleCheck.objects.create(delivery=delivery, item=project.items.order_by("id").first(), position=0, reason=MARKER)
+    SampleCheck.objects.create(
+        delivery=delivery, item=project.items.order_by("id").first(), position=0, reason=MARKER
+    )
     job = DatasetJob.objects.create(project=project, kind="export", format="jsonl", params={"note": MARKER})
     notification = Notification.objects.create(
         recipient=worker, kind="job_failed", key=MARKER, data={"project": MARKER}
@@ -137,7 +139,9 @@ def other(db: None) -> dict[str, Any]:
     announcement = Announcement.objects.create(project=project, author=owner, title=MARKER, body=MARKER)
     question = Question.objects.create(project=project, asker=worker, text=MARKER)
     assist_job = AssistJob.objects.create(project=project, backend="http", params={"note": MARKER})
-    invitation = ProjectInvitation.objects.create(project=project, user=worker, invited_by=owner, message=MARKER)
+    invitation = ProjectInvitation.objects.create(
+        project=project, user=worker, invited_by=owner, message=MARKER
+    )
     return {
         "organization_id": organization.pk,
         "slug": exam.course.slug if getattr(exam, "course", None) else "boxes",
