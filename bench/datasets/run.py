@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--exports", default="jsonl,parquet")
     # tracemalloc slows allocation-heavy code several times over: measure time and Python peaks separately
     parser.add_argument("--trace", action="store_true", help="also record the Python allocation peak")
+    parser.add_argument("--profile", help="write a cProfile of each export to this path + .FORMAT")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="dure-bench-datasets-"))
     os.environ["DURE_VAR_DIR"] = str(scratch)  # a fresh SQLite database every run
@@ -101,7 +102,14 @@ def main() -> None:
             assert job is not None and job.state == "succeeded", job and job.error_message
             return job
 
-        job = measure(f"export {fmt}", run_export)
+        if args.profile:
+            import cProfile
+
+            with cProfile.Profile() as profile:
+                job = measure(f"export {fmt}", run_export)
+            profile.dump_stats(f"{args.profile}.{fmt}")
+        else:
+            job = measure(f"export {fmt}", run_export)
         print(f"  {job.result['rows']} rows, {job.result['size'] / 1e6:.1f} MB", flush=True)  # type: ignore[attr-defined]
     print(json.dumps({"database": database, "items": args.items, "results": results}))
 
