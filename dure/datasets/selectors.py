@@ -127,6 +127,16 @@ def quality_summary(*, project: Project, filters: dict[str, Any]) -> dict[str, A
     }
 
 
+def ids_lookup(field: str, ids: list[int]) -> Q:
+    """``field`` among ``ids`` (ascending): as a range when the ids are nearly contiguous, which is the usual
+    export. Django builds an IN list of a thousand ids parameter by parameter (4 ms a chunk, a fifth of a
+    100,000-item export on SQLite); the few rows of left-out items a range also reads are never looked up.
+    Sparse ids keep the IN list, so a chunk never reads far more rows than it asked for."""
+    if ids and ids[-1] - ids[0] < 2 * len(ids):
+        return Q(**{f"{field}__gte": ids[0], f"{field}__lte": ids[-1]})
+    return Q(**{f"{field}__in": ids})
+
+
 def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000) -> Iterator[dict[str, Any]]:
     """One row per item, streamed in primary-key ranges: the item, every answer version with its reviews,
     and ``answer`` — the aggregated (or adjudicated) answer when several workers answered the item, else
@@ -153,7 +163,7 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
         ids = [item[0] for item in items]
         reviews: dict[int, list[dict[str, Any]]] = {}
         for review in (
-            Review.objects.filter(submission__item__in=ids, state=ReviewState.DECIDED)
+            Review.objects.filter(ids_lookup("submission__item_id", ids), state=ReviewState.DECIDED)
             .order_by("decided_at", "id")
             .values(
                 "submission_id",
@@ -177,7 +187,7 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
             )
         slots: dict[int, dict[int, dict[str, Any]]] = {}
         for submission in (
-            Submission.objects.filter(item__in=ids)
+            Submission.objects.filter(ids_lookup("item_id", ids))
             .order_by("item_id", "slot_id", "version")
             .values(
                 "id",
@@ -210,7 +220,7 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
         final = {
             item_id: adjudicated if state == "done" else answer
             for item_id, state, answer, adjudicated in AggregatedAnswer.objects.filter(
-                item_id__in=ids
+                ids_lookup("item_id", ids)
             ).values_list("item_id", "state", "answer", "adjudicated_answer")
         }
         for item_id, external_id, data, state, created_at, done_at in items:
