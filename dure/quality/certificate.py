@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dure.core.lookups import ids_lookup
 from dure.projects.models import Project
 from dure.projects.selectors import spec_of
 from dure.quality import sampling
@@ -87,8 +88,6 @@ def format_checks(*, project: Project, items: QuerySet[Item]) -> dict[str, Any]:
     again each time (100,000 items: 25 s of 58), holding every id at once grew with the export, and model
     instances per answer cost more than the checks themselves.
     """
-    from dure.datasets.selectors import ids_lookup
-
     checker, check = _checker(project)
     ordered = items.order_by("pk").values_list("pk", flat=True)
     checked = invalid = 0
