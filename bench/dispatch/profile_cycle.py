@@ -108,6 +108,9 @@ def main() -> None:
         f"{(args.cycles - 5)} cycles, {cpu * 1000 / (args.cycles - 5):.1f} ms CPU per cycle (server side, in-process)"
     )
     if profiler:
+        out = Path(os.environ.get("PROFILE_OUT", "/tmp/cycle.prof"))
+        profiler.dump_stats(out)
+        print(f"profile written to {out}")
         pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(40)
 
 

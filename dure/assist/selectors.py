@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from dure.accounts.models import User
 from dure.assist.errors import AssistJobNotFound
 from dure.assist.models import AssistJob, PreLabel, SubmissionAssist
+from dure.core.fastsql import fetch_one
 from dure.projects.errors import ProjectNotFound
 from dure.projects.models import Project
 from dure.projects.selectors import Access, project_access
@@ -37,7 +38,10 @@ def prelabels(*, project: Project, after: int = 0, limit: int = 100) -> list[Pre
 
 
 def review_flags(*, submission_id: int, project_id: int) -> dict[str, Any] | None:
-    found = SubmissionAssist.objects.filter(submission_id=submission_id, project_id=project_id).first()
+    # On every review lease: a hand-written query, no query compiler (see dure.core.fastsql).
+    found = fetch_one(
+        SubmissionAssist, "m.submission_id = %s AND m.project_id = %s", [submission_id, project_id]
+    )
     if found is None:
         return None
     return {

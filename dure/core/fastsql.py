@@ -1,14 +1,16 @@
-"""Single-row INSERT and conditional UPDATE for the work loop's hot path, without the ORM's query compiler.
+"""The work loop's hot path without the ORM's query compiler: single-row INSERTs, conditional UPDATEs and
+hand-written SELECTs that still return model instances.
 
-Each work-loop request writes a handful of rows. Building those statements with the ORM costs more CPU than
-running them (profiled: ``SQLCompiler.as_sql`` dominated a cycle), so the hot path writes through these two
-helpers. Values still go through each field's ``get_db_prep_save``, so JSON, datetimes and foreign keys are
-stored exactly as the ORM would store them, on SQLite and PostgreSQL alike. Use them only for plain rows:
-no signals are sent and ``auto_now`` fields are not filled in for you.
+Each work-loop request reads and writes a handful of rows. Building those statements with the ORM costs more
+CPU than running them (profiled: ``SQLCompiler.as_sql`` and ``Query.build_filter`` were half of a cycle), so
+the hot path goes through these helpers. Written values go through each field's ``get_db_prep_save`` and read
+values through the ORM's own converters, so JSON, datetimes and foreign keys are stored and loaded exactly as
+the ORM would, on SQLite and PostgreSQL alike; the SQL of a call site is built once per process. Use them
+only for plain rows: no signals are sent and ``auto_now`` fields are not filled in for you.
 """
-
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -118,3 +120,147 @@ def insert_many(
                 new.extend(row[0] for row in cursor.fetchall())
     new.sort()
     return new
+
+
+# --- reads -----------------------------------------------------------------------------------------------
+
+Converter = Any
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model's columns in a fetched row: where they start and which need converting."""
+
+    model: type[Model]
+    path: tuple[str, ...]  # relation names from the main model ("submission", "item"); () for the main one
+    start: int
+    attnames: tuple[str, ...]
+    nullable: bool  # joined through a nullable foreign key: the whole part may be NULL
+    converters: tuple[tuple[int, tuple[Converter, ...], Any], ...]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    parts: tuple[_Part, ...]
+
+
+def _converters(model: type[Model], alias: str) -> tuple[tuple[int, tuple[Converter, ...], Any], ...]:
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(alias)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if converters:
+            found.append((index, tuple(converters), column))
+    return tuple(found)
+
+
+def _pk_column(model: type[Model]) -> str:
+    assert model._meta.pk is not None and model._meta.pk.column is not None
+    return model._meta.pk.column
+
+
+@cache
+def _plan(
+    model: type[Model], where: str, related: tuple[str, ...], order_by: str, limit: int | None, lock: str
+) -> _Plan:
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    joins: list[str] = []
+    parts: list[_Part] = []
+
+    def add(part_model: type[Model], alias: str, path: tuple[str, ...], nullable: bool) -> None:
+        fields = part_model._meta.concrete_fields
+        parts.append(
+            _Part(
+                model=part_model,
+                path=path,
+                start=len(columns),
+                attnames=tuple(f.attname for f in fields),
+                nullable=nullable,
+                converters=_converters(part_model, alias),
+            )
+        )
+        columns.extend(f"{quote(alias)}.{quote(f.column or f.name)}" for f in fields)
+
+    add(model, "m", (), False)
+    aliases: dict[tuple[str, ...], tuple[type[Model], str, bool]] = {(): (model, "m", False)}
+    for name in related:
+        path = tuple(name.split("__"))
+        parent_model, parent_alias, parent_nullable = aliases[path[:-1]]
+        field = parent_model._meta.get_field(path[-1])
+        target = field.related_model
+        assert isinstance(target, type) and issubclass(target, Model) and isinstance(field, Field)
+        alias = "r_" + "_".join(path)
+        nullable = parent_nullable or bool(field.null)
+        joins.append(
+            f"{'LEFT OUTER' if nullable else 'INNER'} JOIN {quote(target._meta.db_table)} {quote(alias)} "
+            f"ON {quote(alias)}.{quote(_pk_column(target))} = {quote(parent_alias)}.{quote(_column(parent_model, field.name))}"
+        )
+        aliases[path] = (target, alias, nullable)
+        add(target, alias, path, nullable)
+    sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} {quote('m')} "
+    sql += " ".join(joins)
+    sql += f" WHERE {where}"
+    if order_by:
+        sql += f" ORDER BY {order_by}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    if lock and connection.features.has_select_for_update:
+        # SQLite has no row locks: its transactions begin IMMEDIATE and are serialised (see settings).
+        sql += f" FOR UPDATE OF {quote('m')}" + (" SKIP LOCKED" if lock == "skip" else "")
+    return _Plan(sql=sql, parts=tuple(parts))
+
+
+def fetch[M: Model](
+    model: type[M],
+    where: str,
+    params: list[Any] | tuple[Any, ...] = (),
+    *,
+    related: tuple[str, ...] = (),
+    order_by: str = "",
+    limit: int | None = None,
+    lock: str = "",
+) -> list[M]:
+    """Model instances (all concrete fields) for a hand-written ``where`` on the main table, aliased ``m``.
+
+    ``related`` names foreign keys to load in the same query (``"submission__item"`` for a chain); they are
+    cached on the instances as ``select_related`` would. ``lock="update"`` adds ``FOR UPDATE OF m``,
+    ``lock="skip"`` also ``SKIP LOCKED`` (PostgreSQL; nothing on SQLite). Values are converted by the same
+    converters the ORM uses, so the instances equal what a queryset returns; the SQL is built once per
+    call site, so no query compiler runs per request.
+    """
+    plan = _plan(model, where, related, order_by, limit, lock)
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        rows = cursor.fetchall()
+    found: list[M] = []
+    for row in rows:
+        built: dict[tuple[str, ...], Model | None] = {}
+        for part in plan.parts:
+            width = len(part.attnames)
+            values = list(row[part.start : part.start + width])
+            if part.nullable and values[0] is None:  # the primary key: no related row
+                instance: Model | None = None
+            else:
+                for index, converters, column in part.converters:
+                    value = values[index]
+                    for converter in converters:
+                        value = converter(value, column, connection)
+                    values[index] = value
+                instance = part.model.from_db("default", part.attnames, values)
+            built[part.path] = instance
+            if part.path:
+                parent = built[part.path[:-1]]
+                if parent is not None:
+                    parent._meta.get_field(part.path[-1]).set_cached_value(parent, instance)  # type: ignore[union-attr]
+        found.append(built[()])  # type: ignore[arg-type]
+    return found
+
+
+def fetch_one[M: Model](
+    model: type[M], where: str, params: list[Any] | tuple[Any, ...] = (), **options: Any
+) -> M | None:
+    """The first instance ``fetch`` finds, or None."""
+    found = fetch(model, where, params, limit=1, **options)
+    return found[0] if found else None

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from dure.accounts.models import User
+from dure.core.fastsql import fetch_one
 from dure.projects.models import Project, ProjectMember, ProjectRole
 from dure.projects.selectors import spec_of
 from dure.projects.services import set_project_member
@@ -125,7 +126,7 @@ def open_gold_slot(*, worker: User, project: Project) -> Slot | None:
 
 def record_gold_result(*, submission: Any, project: Project) -> GoldResult | None:
     """Called by submit, in its transaction: scores a gold answer and pauses the worker when they fall short."""
-    gold = GoldItem.objects.filter(item_id=submission.item_id).first()
+    gold = fetch_one(GoldItem, "m.item_id = %s", [submission.item_id])  # every submit: no query compiler
     if gold is None:
         return None
     result = score_answer(spec_of(project), gold.answer, submission.answer)

@@ -18,15 +18,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dure.accounts.models import User
 from dure.assist.services import assess_submission
 from dure.core.errors import Conflict, InvalidInput
-from dure.core.fastsql import insert_row, update_rows
+from dure.core.fastsql import db_value, fetch, fetch_one, insert_row, update_rows
 from dure.payments.errors import BudgetExhausted
 from dure.payments.selectors import can_afford_next
 from dure.payments.services import record_approval, record_review
@@ -206,34 +207,37 @@ def lease_next_item(*, worker: User, project: Project) -> Assignment | None:
 def _lease_once(*, worker: User, project: Project) -> Assignment | None:
     now = timezone.now()
     with transaction.atomic():
-        active = list(
-            Assignment.objects.filter(
-                worker=worker, project=project, state=AssignmentState.ACTIVE, expires_at__gt=now
-            ).order_by("started_at")[:MAX_ACTIVE_LEASES]
+        active = fetch(
+            Assignment,
+            "m.worker_id = %s AND m.project_id = %s AND m.state = 'active' AND m.expires_at > %s",
+            [worker.pk, project.pk, db_value(Assignment, "expires_at", now)],
+            order_by="m.started_at",
+            limit=MAX_ACTIVE_LEASES,
         )
         if len(active) >= MAX_ACTIVE_LEASES:
             # Reloading the page or asking twice resumes the current work instead of hoarding slots.
             return active[0]
         # The item comes along in the same query (the payload needs it); only the slot row is locked.
-        slot = (
-            Slot.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("item")
-            .filter(project=project, worker=worker, state=SlotState.REJECTED)
-            .order_by("id")
-            .first()
+        slot = fetch_one(
+            Slot,
+            "m.project_id = %s AND m.worker_id = %s AND m.state = 'rejected'",
+            [project.pk, worker.pk],
+            related=("item",),
+            order_by="m.id",
+            lock="skip",
         )
         rework = slot is not None
         if slot is None:
             # Certifications, qualification test, pauses (one cached lookup); gold mixed in at the project's rate.
             eligible = dispatch_profile(worker=worker, project=project)
-            touched = Assignment.objects.filter(item_id=OuterRef("item_id"), worker=worker)
-            slot = eligible.gold_slot(worker=worker, project=project) or (
-                Slot.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("item")
-                .filter(project=project, state=SlotState.OPEN)
-                .filter(~Exists(touched))
-                .order_by("id")
-                .first()
+            slot = eligible.gold_slot(worker=worker, project=project) or fetch_one(
+                Slot,
+                "m.project_id = %s AND m.state = 'open' AND NOT EXISTS (SELECT 1 FROM work_assignment a "
+                "WHERE a.item_id = m.item_id AND a.worker_id = %s)",
+                [project.pk, worker.pk],
+                related=("item",),
+                order_by="m.id",
+                lock="skip",
             )
         if slot is None:
             return None
@@ -271,6 +275,32 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
     return assignment
 
 
+def _count(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+def _count_item_approval(*, item_id: int, overlap: int, now: datetime) -> bool:
+    """One approved slot more on the item, in one row-level increment (no key lock, so it never waits on
+    dispatch's foreign-key checks); the item is done when its last slot is approved. Returns whether it is
+    done now."""
+    done_at = db_value(Item, "done_at", now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE work_item SET approved_count = approved_count + 1, "
+            "state = CASE WHEN approved_count >= %s AND state = 'open' THEN 'done' ELSE state END, "
+            "done_at = CASE WHEN approved_count >= %s AND state = 'open' THEN %s ELSE done_at END "
+            "WHERE id = %s",
+            [overlap - 1, overlap - 1, done_at, item_id],
+        )
+        if overlap == 1:
+            return True
+        cursor.execute("SELECT state FROM work_item WHERE id = %s", [item_id])
+        row = cursor.fetchone()
+    return row is not None and row[0] == ItemState.DONE
+
+
 def _loaded(instance: Any) -> Any:
     """A model instance built from a row this code just wrote: the ORM treats it as loaded from the database."""
     instance._state.adding = False
@@ -298,12 +328,13 @@ def _event_fields(slot: Slot, actor: User | None, kind: str, at: datetime, **dat
 
 
 def _own_assignment(worker: User, assignment_id: int) -> Assignment:
-    assignment = (
-        # of=("self",): lock only the assignment; locking the project row would serialise every submit.
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("project", "item")
-        .filter(pk=assignment_id, worker=worker)
-        .first()
+    # Locks only the assignment; locking the project row would serialise every submit.
+    assignment = fetch_one(
+        Assignment,
+        "m.id = %s AND m.worker_id = %s",
+        [assignment_id, worker.pk],
+        related=("project", "item"),
+        lock="update",
     )
     if assignment is None:
         raise AssignmentNotFound()
@@ -398,7 +429,7 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
             so_far=assignment.active_seconds,
             cap=assignment.project.max_active_seconds,
         )
-        version = Submission.objects.filter(slot_id=assignment.slot_id).count() + 1
+        version = _count("SELECT COUNT(*) FROM work_submission WHERE slot_id = %s", [assignment.slot_id]) + 1
         values = {
             "slot_id": assignment.slot_id,
             "item_id": assignment.item_id,
@@ -487,10 +518,12 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
     _maybe_sweep(project.pk)
     now = timezone.now()
     with transaction.atomic():
-        current = list(
-            Review.objects.filter(
-                reviewer=reviewer, project=project, state=ReviewState.ACTIVE, expires_at__gt=now
-            ).order_by("started_at")[:MAX_ACTIVE_LEASES]
+        current = fetch(
+            Review,
+            "m.reviewer_id = %s AND m.project_id = %s AND m.state = 'active' AND m.expires_at > %s",
+            [reviewer.pk, project.pk, db_value(Review, "expires_at", now)],
+            order_by="m.started_at",
+            limit=MAX_ACTIVE_LEASES,
         )
         if len(current) >= MAX_ACTIVE_LEASES:
             # Like workers, a reviewer holds the submission on screen and one preloaded; asking again resumes.
@@ -499,15 +532,15 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
         slot, stage = (_second_review_slot(reviewer, project), 2) if project.has_second_review else (None, 1)
         if slot is None:
             stage = 1
-            slot = (
-                # The submission and its item come along for the payload; only the slot row is locked.
-                Slot.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("submission__item")
-                .filter(project=project, state=SlotState.SUBMITTED)
-                .exclude(worker=reviewer)
-                # flagged submissions first; the partial index slot_review_queue_flagged has this order
-                .order_by("-review_priority", "queued_at", "id")
-                .first()
+            # The submission and its item come along for the payload; only the slot row is locked. Flagged
+            # submissions first: the partial index slot_review_queue_flagged has this order.
+            slot = fetch_one(
+                Slot,
+                "m.project_id = %s AND m.state = 'submitted' AND (m.worker_id IS NULL OR m.worker_id <> %s)",
+                [project.pk, reviewer.pk],
+                related=("submission", "submission__item"),
+                order_by="m.review_priority DESC, m.queued_at ASC, m.id ASC",
+                lock="skip",
             )
         if slot is None:
             return None
@@ -585,11 +618,12 @@ def _needs_second_review(project: Project, review: Review) -> bool:
 
 
 def _own_review(reviewer: User, review_id: int) -> Review:
-    review = (
-        Review.objects.select_for_update(of=("self",))
-        .select_related("project", "submission")
-        .filter(pk=review_id, reviewer=reviewer)
-        .first()
+    review = fetch_one(
+        Review,
+        "m.id = %s AND m.reviewer_id = %s",
+        [review_id, reviewer.pk],
+        related=("project", "submission"),
+        lock="update",
     )
     if review is None:
         raise ReviewNotFound()
@@ -643,7 +677,8 @@ def decide(
             from dure.notices.selectors import check_faq_reasons
 
             check_faq_reasons(project_id=project.pk, reasons=reasons)
-        slot = Slot.objects.select_for_update().get(pk=review.slot_id)
+        slot = fetch_one(Slot, "m.id = %s", [review.slot_id], lock="update")
+        assert slot is not None  # a review's slot is deleted only with the review
         reviewing = SlotState.IN_REVIEW if review.stage == 1 else SlotState.IN_SECOND_REVIEW
         if slot.state != reviewing or slot.review_id != review.pk:
             raise ReviewClosed()
@@ -662,7 +697,16 @@ def decide(
         second = decision == Decision.APPROVE and review.stage == 1 and _needs_second_review(project, review)
         # Read by the webhook signal: a 1st approval that waits for a 2nd review is not an approved item yet.
         review.awaits_second_review = second  # type: ignore[attr-defined]
-        review.save()
+        update_rows(
+            Review,
+            {"state": review.state, "decision": decision, "reasons": reasons, "comment": comment,
+             "region_comments": region_comments, "decided_at": now, "active_seconds": review.active_seconds},
+            id=review.pk,
+        )  # fmt: skip
+        # Webhooks and notifications listen for the saved review (dure.webhooks.signals, dure.notices.signals).
+        post_save.send(
+            sender=Review, instance=review, created=False, update_fields=None, raw=False, using="default"
+        )
         submission = review.submission
         event_data: dict[str, Any] = {
             "review": review.pk,
@@ -685,13 +729,8 @@ def decide(
             kind = "approved"
             # One row-level increment (no key lock, so it never waits on dispatch's foreign-key checks);
             # the item is done when its last slot is approved.
-            done = Q(approved_count__gte=project.overlap - 1, state=ItemState.OPEN)
-            Item.objects.filter(pk=slot.item_id).update(
-                approved_count=F("approved_count") + 1,
-                state=Case(When(done, then=Value(ItemState.DONE)), default=F("state")),
-                done_at=Case(When(done, then=Value(now)), default=F("done_at")),
-            )
-            if project.overlap > 1 and Item.objects.filter(pk=slot.item_id, state=ItemState.DONE).exists():
+            done = _count_item_approval(item_id=slot.item_id, overlap=project.overlap, now=now)
+            if project.overlap > 1 and done:
                 from dure.quality.jobs import enqueue_item_aggregation
 
                 enqueue_item_aggregation(slot.item_id)
@@ -713,7 +752,7 @@ def decide(
                 event_data["rework_round"] = slot.rework_round
             slot.assignment = None
         if not second:
-            submission.save(update_fields=["state"])
+            update_rows(Submission, {"state": submission.state}, id=submission.pk)
         # Pay is written in the same transaction as the decision: both happen, or neither. The worker is paid
         # on the last required stage only (the ledger key ``approval:<slot>`` would refuse a second time).
         record_review(project=project, review_id=review.pk, slot_id=slot.pk, reviewer=reviewer, at=now)
@@ -722,18 +761,14 @@ def decide(
                 project=project, slot_id=slot.pk, worker_id=submission.worker_id, reviewer=reviewer, at=now
             )
         slot.queued_at = now if second else None
-        slot.save(
-            update_fields=[
-                "state",
-                "worker",
-                "rework_round",
-                "expires_at",
-                "assignment",
-                "review",
-                "queued_at",
-                "updated_at",
-            ]
-        )
+        slot.updated_at = now
+        update_rows(
+            Slot,
+            {"state": slot.state, "worker_id": slot.worker_id, "rework_round": slot.rework_round,
+             "expires_at": slot.expires_at, "assignment_id": slot.assignment_id, "review_id": slot.review_id,
+             "queued_at": slot.queued_at, "updated_at": now},
+            id=slot.pk,
+        )  # fmt: skip
         _record_event(slot, reviewer, kind, now, **event_data)
     review.slot = slot  # the caller answers with the slot's new state without asking the database again
     return review
