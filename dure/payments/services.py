@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from dure.accounts.models import User
 from dure.core.errors import InvalidInput
+from dure.core.fastsql import insert_many
 from dure.payments.errors import (
     BankAccountMissing,
     BelowPayoutMinimum,
@@ -192,8 +193,10 @@ def post_entry(
             return JournalEntry.objects.get(idempotency_key=key), False
         entry = JournalEntry(id=row[0], **values)
         entry._state.adding = False
-        JournalLine.objects.bulk_create(
-            JournalLine(entry_id=entry.pk, account_id=pk, amount=amount) for pk, amount in merged.items()
+        insert_many(
+            JournalLine,
+            ("entry_id", "account_id", "amount"),
+            [(entry.pk, pk, amount) for pk, amount in merged.items()],
         )
         accounts_table = connection.ops.quote_name(LedgerAccount._meta.db_table)
         # One statement for all the entry's accounts (they are few), rows visited in id order.
