@@ -199,14 +199,26 @@ def post_entry(
             [(entry.pk, pk, amount) for pk, amount in merged.items()],
         )
         accounts_table = connection.ops.quote_name(LedgerAccount._meta.db_table)
-        # One statement for all the entry's accounts (they are few), rows visited in id order.
+        # One statement for all the entry's accounts (they are few).
         ordered = sorted(merged)
         cases = " ".join("WHEN %s THEN %s" for _ in ordered)
-        cursor.execute(
-            f"UPDATE {accounts_table} SET balance = balance + CASE id {cases} END "
-            f"WHERE id IN ({', '.join(['%s'] * len(ordered))})",
-            [value for pk in ordered for value in (pk, merged[pk])] + ordered,
-        )
+        listed = ", ".join(["%s"] * len(ordered))
+        if connection.vendor == "postgresql":
+            # An UPDATE locks rows in the order it finds them, which follows their place on disk, not their
+            # ids: two decisions paying into the same budget and fee accounts could lock them in opposite
+            # orders and deadlock. Lock them in id order first (SQLite serialises writers; no row locks).
+            sql = (
+                f"WITH locked AS MATERIALIZED (SELECT id FROM {accounts_table} WHERE id IN ({listed}) "
+                f"ORDER BY id FOR UPDATE) UPDATE {accounts_table} SET balance = balance + CASE {accounts_table}.id "
+                f"{cases} END FROM locked WHERE {accounts_table}.id = locked.id"
+            )
+            params = ordered + [value for pk in ordered for value in (pk, merged[pk])]
+        else:
+            sql = (
+                f"UPDATE {accounts_table} SET balance = balance + CASE id {cases} END WHERE id IN ({listed})"
+            )
+            params = [value for pk in ordered for value in (pk, merged[pk])] + ordered
+        cursor.execute(sql, params)
     return entry, True
 
 

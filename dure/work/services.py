@@ -753,13 +753,6 @@ def decide(
             slot.assignment = None
         if not second:
             update_rows(Submission, {"state": submission.state}, id=submission.pk)
-        # Pay is written in the same transaction as the decision: both happen, or neither. The worker is paid
-        # on the last required stage only (the ledger key ``approval:<slot>`` would refuse a second time).
-        record_review(project=project, review_id=review.pk, slot_id=slot.pk, reviewer=reviewer, at=now)
-        if decision == Decision.APPROVE and not second:
-            record_approval(
-                project=project, slot_id=slot.pk, worker_id=submission.worker_id, reviewer=reviewer, at=now
-            )
         slot.queued_at = now if second else None
         slot.updated_at = now
         update_rows(
@@ -770,6 +763,15 @@ def decide(
             id=slot.pk,
         )  # fmt: skip
         _record_event(slot, reviewer, kind, now, **event_data)
+        # Pay is written in the same transaction as the decision: both happen, or neither. The worker is paid
+        # on the last required stage only (the ledger key ``approval:<slot>`` would refuse a second time).
+        # Last, because every decision of the project updates its budget account: that row stays locked
+        # until the commit, so the less work after it, the less other reviewers wait.
+        record_review(project=project, review_id=review.pk, slot_id=slot.pk, reviewer=reviewer, at=now)
+        if decision == Decision.APPROVE and not second:
+            record_approval(
+                project=project, slot_id=slot.pk, worker_id=submission.worker_id, reviewer=reviewer, at=now
+            )
     review.slot = slot  # the caller answers with the slot's new state without asking the database again
     return review
 

@@ -6,13 +6,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from dure.accounts.models import Role
 from dure.accounts.services import create_organization, create_user, set_membership
 from dure.payments import selectors, services
 from dure.payments.errors import BelowPayoutMinimum, BudgetExhausted, InsufficientBalance
-from dure.payments.models import EntryKind, JournalEntry, Payout
+from dure.payments.models import AccountKind, EntryKind, JournalEntry, Payout
 from dure.projects.models import ProjectRole, ProjectStatus
 from dure.projects.services import create_project, set_project_member
 from dure.work.models import Slot, SlotState
@@ -136,4 +136,31 @@ def test_concurrent_payout_requests_never_overdraw(settings):
     assert sum(paid) == Payout.objects.filter(user=worker).count() * 1_000
     assert sum(paid) == 3_000  # three requests of 1,000 fit the balance, the other five are refused
     assert selectors.earnings(user=worker)["available"] == 0
+    assert_ledger_balances()
+
+
+def test_entries_on_shared_accounts_never_deadlock():
+    """Every decision pays into the same project budget and fee accounts. PostgreSQL's UPDATE locks rows in
+    the order it finds them on disk, which changes as balances are rewritten; the ledger locks them in id
+    order, so concurrent entries wait for each other instead of deadlocking (SQLite serialises writers)."""
+    project, _manager, workers, _reviewers = _crowd(workers=8, reviewers=0, items=0, budget=1_000_000)
+    budget = services.account(AccountKind.PROJECT_BUDGET, project=project)
+    fee = services.account(AccountKind.PLATFORM_FEE, project=project)
+
+    def pay(worker):
+        own = services.account(AccountKind.WORKER_EARNINGS, user=worker)
+        for n in range(40):
+            # Half the entries list the fee first: the order of lines must not matter either.
+            lines = [(budget, -110), (own, 100), (fee, 10)]
+            with transaction.atomic():
+                services.post_entry(
+                    kind=EntryKind.APPROVAL,
+                    key=f"test:{worker.pk}:{n}",
+                    lines=lines if n % 2 else lines[::-1],
+                    project=project,
+                )
+        return 40
+
+    assert sum(_run_all(pay, workers)) == 320
+    assert selectors.budget(project=project)["balance"] == 1_000_000 - 320 * 110
     assert_ledger_balances()
