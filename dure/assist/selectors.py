@@ -10,10 +10,12 @@ from django.db.models import QuerySet
 from dure.accounts.models import User
 from dure.assist.errors import AssistJobNotFound
 from dure.assist.models import AssistJob, PreLabel, SubmissionAssist
+from dure.assist.services import has_prelabels, project_settings
 from dure.core.fastsql import fetch_one
 from dure.projects.errors import ProjectNotFound
 from dure.projects.models import Project
 from dure.projects.selectors import Access, project_access
+from dure.work.models import Item
 
 
 def job_for_user(*, user: User, job_id: int) -> tuple[AssistJob, Access]:
@@ -37,7 +39,12 @@ def prelabels(*, project: Project, after: int = 0, limit: int = 100) -> list[Pre
     return list(PreLabel.objects.filter(project=project, id__gt=after).order_by("id")[:limit])
 
 
-def review_flags(*, submission_id: int, project_id: int) -> dict[str, Any] | None:
+def review_flags(*, submission_id: int, project_id: int, item: Item | None = None) -> dict[str, Any] | None:
+    """The flags and suggestion facts of a submission for its reviewer. With ``item``, a project without
+    assistance and an item without imported pre-labels answer None without a query: ``assess_submission``
+    writes no row for them."""
+    if item is not None and project_settings(project_id) is None and not has_prelabels(item):
+        return None
     # On every review lease: a hand-written query, no query compiler (see dure.core.fastsql).
     found = fetch_one(
         SubmissionAssist, "m.submission_id = %s AND m.project_id = %s", [submission_id, project_id]

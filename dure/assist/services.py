@@ -69,6 +69,11 @@ def project_settings(project_id: int) -> ProjectAssist | None:
     return found
 
 
+def has_prelabels(item: Item) -> bool:
+    """Whether the item came with pre-labels from its import (a Label Studio prediction, say)."""
+    return isinstance(item.data, dict) and bool(item.data.get(PRELABELS_KEY))
+
+
 def forget_settings(*_args: Any, **_kwargs: Any) -> None:
     _settings_cache.clear()
 
@@ -386,7 +391,7 @@ def assess_submission(*, submission: Submission, spec: InterfaceSpec, item: Item
     pre-labels) returns 0 without a query.
     """
     chosen = project_settings(submission.project_id)
-    imported = isinstance(item.data, dict) and bool(item.data.get(PRELABELS_KEY))
+    imported = has_prelabels(item)
     if chosen is None and not imported:
         return 0
     answer = submission.answer if isinstance(submission.answer, dict) else {}

@@ -8,6 +8,7 @@ values through the ORM's own converters, so JSON, datetimes and foreign keys are
 the ORM would, on SQLite and PostgreSQL alike; the SQL of a call site is built once per process. Use them
 only for plain rows: no signals are sent and ``auto_now`` fields are not filled in for you.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,6 +65,38 @@ def insert_row(model: type[Model], values: dict[str, Any], *, returning: bool = 
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(model, tuple(values), returning), _prepared(model, values))
         return cursor.fetchone()[0] if returning else None
+
+
+def insert_computed(
+    model: type[Model],
+    values: dict[str, Any],
+    computed: tuple[tuple[str, str], ...],
+    params: list[Any],
+    returning: tuple[str, ...],
+) -> tuple[Any, ...]:
+    """INSERT one row where some columns are SQL expressions (``computed``: field name → SQL, whose ``%s``
+    take ``params``), e.g. a version number counted by a subquery in the same statement; returns the
+    ``returning`` fields of the new row."""
+    sql = _insert_computed_sql(model, tuple(values), computed, returning)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _prepared(model, values) + params)
+        return tuple(cursor.fetchone())
+
+
+@cache
+def _insert_computed_sql(
+    model: type[Model],
+    names: tuple[str, ...],
+    computed: tuple[tuple[str, str], ...],
+    returning: tuple[str, ...],
+) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_column(model, name)) for name in (*names, *(name for name, _sql in computed)))
+    placeholders = ", ".join(["%s"] * len(names) + [sql for _name, sql in computed])
+    returned = ", ".join(quote(_column(model, name)) for name in returning)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}) RETURNING {returned}"
+    )
 
 
 def update_rows(model: type[Model], values: dict[str, Any], **where: Any) -> int:

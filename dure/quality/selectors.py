@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, Exists, Max, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -94,6 +95,26 @@ _profiles: dict[tuple[int, int], DispatchProfile] = {}
 
 def forget_profiles() -> None:
     _profiles.clear()
+    _gold_projects.clear()
+
+
+#: project id → (valid until, whether it has gold items): every submit asks, gold is added rarely. A save or
+#: delete of a gold item in this process clears it at once (apps.py); other processes see it within
+#: PROFILE_CACHE_SECONDS.
+_gold_projects: dict[int, tuple[float, bool]] = {}
+
+
+def project_has_gold(project_id: int) -> bool:
+    now = time.monotonic()
+    hit = _gold_projects.get(project_id)
+    if hit is None or hit[0] <= now:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM quality_golditem WHERE project_id = %s LIMIT 1", [project_id])
+            found = cursor.fetchone() is not None
+        if len(_gold_projects) > 50_000:
+            _gold_projects.clear()
+        hit = _gold_projects[project_id] = (now + PROFILE_CACHE_SECONDS, found)
+    return hit[1]
 
 
 def dispatch_profile(*, worker: User, project: Project) -> DispatchProfile:

@@ -60,7 +60,7 @@ from dure.quality.models import (
     ReviewerGrant,
 )
 from dure.quality.scoring import score_answer
-from dure.quality.selectors import review_queue_wait, settings_of, worker_scores
+from dure.quality.selectors import project_has_gold, review_queue_wait, settings_of, worker_scores
 from dure.work.errors import ItemNotFound
 from dure.work.models import Assignment, Item, Review, ReviewState, Slot, SlotState, Submission
 
@@ -126,6 +126,8 @@ def open_gold_slot(*, worker: User, project: Project) -> Slot | None:
 
 def record_gold_result(*, submission: Any, project: Project) -> GoldResult | None:
     """Called by submit, in its transaction: scores a gold answer and pauses the worker when they fall short."""
+    if not project_has_gold(project.pk):
+        return None
     gold = fetch_one(GoldItem, "m.item_id = %s", [submission.item_id])  # every submit: no query compiler
     if gold is None:
         return None

@@ -153,7 +153,9 @@ def review_payload(review: Review) -> dict[str, Any]:
             "active_seconds": round(submission.active_seconds, 1),
         },
         "item": item_payload(submission.item),
-        "assist": review_flags(submission_id=submission.pk, project_id=review.project_id),
+        "assist": review_flags(
+            submission_id=submission.pk, project_id=review.project_id, item=submission.item
+        ),
         # Version 1 is the slot's first answer, so there is no earlier one to show: skip the queries.
         "history": (
             [h for h in slot_history(review.slot_id) if h["submission_id"] != submission.pk]

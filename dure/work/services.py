@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from dure.accounts.models import User
 from dure.assist.services import assess_submission
 from dure.core.errors import Conflict, InvalidInput
-from dure.core.fastsql import db_value, fetch, fetch_one, insert_row, update_rows
+from dure.core.fastsql import db_value, fetch, fetch_one, insert_computed, insert_row, update_rows
 from dure.payments.errors import BudgetExhausted
 from dure.payments.selectors import can_afford_next
 from dure.payments.services import record_approval, record_review
@@ -275,12 +275,6 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
     return assignment
 
 
-def _count(sql: str, params: list[Any]) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
-
-
 def _count_item_approval(*, item_id: int, overlap: int, now: datetime) -> bool:
     """One approved slot more on the item, in one row-level increment (no key lock, so it never waits on
     dispatch's foreign-key checks); the item is done when its last slot is approved. Returns whether it is
@@ -429,21 +423,27 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
             so_far=assignment.active_seconds,
             cap=assignment.project.max_active_seconds,
         )
-        version = _count("SELECT COUNT(*) FROM work_submission WHERE slot_id = %s", [assignment.slot_id]) + 1
         values = {
             "slot_id": assignment.slot_id,
             "item_id": assignment.item_id,
             "project_id": assignment.project_id,
             "assignment_id": assignment.pk,
             "worker_id": worker.pk,
-            "version": version,
             "answer": answer,
             "active_seconds": assignment.active_seconds,
             "state": SubmissionState.PENDING,
             "created_at": now,
             "checks_passed": True,
         }
-        submission = _loaded(Submission(id=insert_row(Submission, values), **values))
+        # The version is counted in the INSERT itself: the slot's answers so far, plus one.
+        submission_id, version = insert_computed(
+            Submission,
+            values,
+            (("version", "(SELECT COUNT(*) + 1 FROM work_submission WHERE slot_id = %s)"),),
+            [assignment.slot_id],
+            returning=("id", "version"),
+        )
+        submission = _loaded(Submission(id=submission_id, version=version, **values))
         files = uploaded_digests(spec, answer)
         if files:
             SubmittedFile.objects.bulk_create(
