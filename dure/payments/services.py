@@ -135,6 +135,23 @@ def _field(name: str) -> Field[Any, Any]:
     return field
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One balanced journal entry to post; ``key`` makes it idempotent."""
+
+    kind: EntryKind
+    key: str
+    lines: Iterable[Line]
+    project: Project | None = None
+    user: User | None = None
+    user_id: int | None = None
+    actor: User | None = None
+    memo: str = ""
+    data: dict[str, Any] | None = None
+    at: datetime | None = None
+    reverses: JournalEntry | None = None
+
+
 def post_entry(
     *,
     kind: EntryKind,
@@ -153,73 +170,106 @@ def post_entry(
 
     Lines with a zero amount are dropped; an entry with no money in it is not written (``(None, False)``).
     """
-    merged: dict[int, int] = defaultdict(int)
-    accounts: dict[int, LedgerAccount] = {}
-    for ledger_account, amount in lines:
-        if not isinstance(amount, int) or isinstance(amount, bool):
-            raise UnbalancedEntry(f"amounts are integers of won, not {type(amount).__name__}")
-        merged[ledger_account.pk] += amount
-        accounts[ledger_account.pk] = ledger_account
-    if sum(merged.values()) != 0:
-        raise UnbalancedEntry(f"{kind} {key}: lines sum to {sum(merged.values())}")
-    merged = {pk: amount for pk, amount in merged.items() if amount}
-    if not merged:
-        return None, False
-    # One statement claims the idempotency key: a retry or a concurrent twin inserts nothing and gets the
+    return post_entries(
+        [NewEntry(kind, key, lines, project, user, user_id, actor, memo, data, at, reverses)]
+    )[0]
+
+
+_ENTRY_COLUMNS = (
+    "kind", "idempotency_key", "project_id", "user_id", "actor_id", "reverses_id", "memo", "data", "created_at"
+)  # fmt: skip
+
+
+def post_entries(entries: list[NewEntry]) -> list[tuple[JournalEntry | None, bool]]:
+    """Posts several balanced entries once each, in three statements whatever their number (the entries,
+    their lines, the balances): a decision pays the reviewer and the worker together. Returns
+    ``(entry, created)`` per entry, as ``post_entry`` does."""
+    results: list[tuple[JournalEntry | None, bool]] = [(None, False)] * len(entries)
+    pending: list[tuple[int, dict[str, Any], dict[int, int]]] = []  # (index, values, merged lines)
+    for index, new in enumerate(entries):
+        merged: dict[int, int] = defaultdict(int)
+        for ledger_account, amount in new.lines:
+            if not isinstance(amount, int) or isinstance(amount, bool):
+                raise UnbalancedEntry(f"amounts are integers of won, not {type(amount).__name__}")
+            merged[ledger_account.pk] += amount
+        if sum(merged.values()) != 0:
+            raise UnbalancedEntry(f"{new.kind} {new.key}: lines sum to {sum(merged.values())}")
+        merged = {pk: amount for pk, amount in merged.items() if amount}
+        if not merged:
+            continue
+        values = {
+            "kind": str(new.kind),
+            "idempotency_key": new.key,
+            "project_id": new.project.pk if new.project is not None else None,
+            "user_id": new.user.pk if new.user is not None else new.user_id,
+            "actor_id": new.actor.pk if new.actor is not None else None,
+            "reverses_id": new.reverses.pk if new.reverses is not None else None,
+            "memo": new.memo[:300],
+            "data": new.data or {},
+            "created_at": new.at or timezone.now(),
+        }
+        pending.append((index, values, merged))
+    if not pending:
+        return results
+    if len({values["idempotency_key"] for _i, values, _m in pending}) != len(pending):
+        raise UnbalancedEntry("one key twice in one batch")
+    # One statement claims the idempotency keys: a retry or a concurrent twin inserts nothing and gets the
     # first entry back; no savepoint is needed, so a conflict never aborts the caller's transaction.
-    fields = JournalEntry._meta
-    values = {
-        "kind": str(kind),
-        "idempotency_key": key,
-        "project_id": project.pk if project is not None else None,
-        "user_id": user.pk if user is not None else user_id,
-        "actor_id": actor.pk if actor is not None else None,
-        "reverses_id": reverses.pk if reverses is not None else None,
-        "memo": memo[:300],
-        "data": data or {},
-        "created_at": at or timezone.now(),
-    }
-    params = [_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
-    table = connection.ops.quote_name(fields.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in values)  # attnames are the columns
+    table = connection.ops.quote_name(JournalEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in _ENTRY_COLUMNS)  # attnames = columns
+    row_sql = "(" + ", ".join(["%s"] * len(_ENTRY_COLUMNS)) + ")"
+    params = [
+        _field(name).get_db_prep_save(values[name], connection)
+        for _i, values, _m in pending
+        for name in _ENTRY_COLUMNS
+    ]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))}) "
-            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(pending))} "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
             params,
         )
-        row = cursor.fetchone()
-        if row is None:
-            return JournalEntry.objects.get(idempotency_key=key), False
-        entry = JournalEntry(id=row[0], **values)
-        entry._state.adding = False
-        insert_many(
-            JournalLine,
-            ("entry_id", "account_id", "amount"),
-            [(entry.pk, pk, amount) for pk, amount in merged.items()],
+        created = {key: pk for pk, key in cursor.fetchall()}
+        lines: list[tuple[int, int, int]] = []
+        deltas: dict[int, int] = defaultdict(int)
+        for index, values, merged in pending:
+            pk = created.get(values["idempotency_key"])
+            if pk is None:
+                results[index] = (JournalEntry.objects.get(idempotency_key=values["idempotency_key"]), False)
+                continue
+            entry = JournalEntry(id=pk, **values)
+            entry._state.adding = False
+            results[index] = (entry, True)
+            lines.extend((pk, account_id, amount) for account_id, amount in merged.items())
+            for account_id, amount in merged.items():
+                deltas[account_id] += amount
+        insert_many(JournalLine, ("entry_id", "account_id", "amount"), lines)
+        _add_to_balances(cursor, {pk: amount for pk, amount in deltas.items() if amount})
+    return results
+
+
+def _add_to_balances(cursor: Any, deltas: dict[int, int]) -> None:
+    """One statement for all the accounts of a batch (they are few)."""
+    if not deltas:
+        return
+    accounts_table = connection.ops.quote_name(LedgerAccount._meta.db_table)
+    ordered = sorted(deltas)
+    cases = " ".join("WHEN %s THEN %s" for _ in ordered)
+    listed = ", ".join(["%s"] * len(ordered))
+    if connection.vendor == "postgresql":
+        # An UPDATE locks rows in the order it finds them, which follows their place on disk, not their
+        # ids: two decisions paying into the same budget and fee accounts could lock them in opposite
+        # orders and deadlock. Lock them in id order first (SQLite serialises writers; no row locks).
+        sql = (
+            f"WITH locked AS MATERIALIZED (SELECT id FROM {accounts_table} WHERE id IN ({listed}) "
+            f"ORDER BY id FOR UPDATE) UPDATE {accounts_table} SET balance = balance + CASE {accounts_table}.id "
+            f"{cases} END FROM locked WHERE {accounts_table}.id = locked.id"
         )
-        accounts_table = connection.ops.quote_name(LedgerAccount._meta.db_table)
-        # One statement for all the entry's accounts (they are few).
-        ordered = sorted(merged)
-        cases = " ".join("WHEN %s THEN %s" for _ in ordered)
-        listed = ", ".join(["%s"] * len(ordered))
-        if connection.vendor == "postgresql":
-            # An UPDATE locks rows in the order it finds them, which follows their place on disk, not their
-            # ids: two decisions paying into the same budget and fee accounts could lock them in opposite
-            # orders and deadlock. Lock them in id order first (SQLite serialises writers; no row locks).
-            sql = (
-                f"WITH locked AS MATERIALIZED (SELECT id FROM {accounts_table} WHERE id IN ({listed}) "
-                f"ORDER BY id FOR UPDATE) UPDATE {accounts_table} SET balance = balance + CASE {accounts_table}.id "
-                f"{cases} END FROM locked WHERE {accounts_table}.id = locked.id"
-            )
-            params = ordered + [value for pk in ordered for value in (pk, merged[pk])]
-        else:
-            sql = (
-                f"UPDATE {accounts_table} SET balance = balance + CASE id {cases} END WHERE id IN ({listed})"
-            )
-            params = [value for pk in ordered for value in (pk, merged[pk])] + ordered
-        cursor.execute(sql, params)
-    return entry, True
+        params = ordered + [value for pk in ordered for value in (pk, deltas[pk])]
+    else:
+        sql = f"UPDATE {accounts_table} SET balance = balance + CASE id {cases} END WHERE id IN ({listed})"
+        params = [value for pk in ordered for value in (pk, deltas[pk])] + ordered
+    cursor.execute(sql, params)
 
 
 def reverse_entry(*, entry: JournalEntry, actor: User | None, memo: str = "") -> JournalEntry:
@@ -245,7 +295,7 @@ def fee_on(amount: int, project: Project) -> int:
 # --- the work loop calls these inside its own transaction ----------------------------------------------
 
 
-def _pay_for_work(
+def _work_entry(
     *,
     kind: EntryKind,
     key: str,
@@ -256,12 +306,12 @@ def _pay_for_work(
     reviewer: User,
     at: datetime,
     data: dict[str, Any],
-) -> None:
-    """Pays one piece of work from the project's budget: ``price`` to the person, the fee to the platform."""
+) -> NewEntry | None:
+    """Pay for one piece of work from the project's budget: ``price`` to the person, the fee to the platform."""
     if not price:
-        return
+        return None
     fee = fee_on(price, project)
-    post_entry(
+    return NewEntry(
         kind=kind,
         key=key,
         lines=[
@@ -277,32 +327,39 @@ def _pay_for_work(
     )
 
 
-def record_approval(*, project: Project, slot_id: int, worker_id: int, reviewer: User, at: datetime) -> None:
-    _pay_for_work(
-        kind=EntryKind.APPROVAL,
-        key=f"approval:{slot_id}",
-        earnings=AccountKind.WORKER_EARNINGS,
-        payee_id=worker_id,
-        price=project.price_per_item,
-        project=project,
-        reviewer=reviewer,
-        at=at,
-        data={"slot": slot_id},
-    )
-
-
-def record_review(*, project: Project, review_id: int, slot_id: int, reviewer: User, at: datetime) -> None:
-    _pay_for_work(
-        kind=EntryKind.REVIEW,
-        key=f"review:{review_id}",
-        earnings=AccountKind.REVIEWER_EARNINGS,
-        payee_id=reviewer.pk,
-        price=project.review_price,
-        project=project,
-        reviewer=reviewer,
-        at=at,
-        data={"review": review_id, "slot": slot_id},
-    )
+def record_decision_pay(
+    *, project: Project, review_id: int, slot_id: int, reviewer: User, worker_id: int | None, at: datetime
+) -> None:
+    """A decision pays its reviewer and, for a final approval (``worker_id`` given), the worker: both entries
+    in one batch. The keys ``review:<review>`` and ``approval:<slot>`` make each count once."""
+    entries = [
+        _work_entry(
+            kind=EntryKind.REVIEW,
+            key=f"review:{review_id}",
+            earnings=AccountKind.REVIEWER_EARNINGS,
+            payee_id=reviewer.pk,
+            price=project.review_price,
+            project=project,
+            reviewer=reviewer,
+            at=at,
+            data={"review": review_id, "slot": slot_id},
+        )
+    ]
+    if worker_id is not None:
+        entries.append(
+            _work_entry(
+                kind=EntryKind.APPROVAL,
+                key=f"approval:{slot_id}",
+                earnings=AccountKind.WORKER_EARNINGS,
+                payee_id=worker_id,
+                price=project.price_per_item,
+                project=project,
+                reviewer=reviewer,
+                at=at,
+                data={"slot": slot_id},
+            )
+        )
+    post_entries([entry for entry in entries if entry is not None])
 
 
 # --- budgets -------------------------------------------------------------------------------------------

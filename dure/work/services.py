@@ -30,7 +30,7 @@ from dure.core.errors import Conflict, InvalidInput
 from dure.core.fastsql import db_value, fetch, fetch_one, insert_computed, insert_row, update_rows
 from dure.payments.errors import BudgetExhausted
 from dure.payments.selectors import can_afford_next
-from dure.payments.services import record_approval, record_review
+from dure.payments.services import record_decision_pay
 from dure.projects.errors import ProjectNotOpen
 from dure.projects.models import Project, ProjectStatus
 from dure.projects.selectors import spec_of
@@ -767,11 +767,14 @@ def decide(
         # on the last required stage only (the ledger key ``approval:<slot>`` would refuse a second time).
         # Last, because every decision of the project updates its budget account: that row stays locked
         # until the commit, so the less work after it, the less other reviewers wait.
-        record_review(project=project, review_id=review.pk, slot_id=slot.pk, reviewer=reviewer, at=now)
-        if decision == Decision.APPROVE and not second:
-            record_approval(
-                project=project, slot_id=slot.pk, worker_id=submission.worker_id, reviewer=reviewer, at=now
-            )
+        record_decision_pay(
+            project=project,
+            review_id=review.pk,
+            slot_id=slot.pk,
+            reviewer=reviewer,
+            worker_id=submission.worker_id if decision == Decision.APPROVE and not second else None,
+            at=now,
+        )
     review.slot = slot  # the caller answers with the slot's new state without asking the database again
     return review
 

@@ -78,14 +78,18 @@ def test_posting_the_same_event_twice_pays_once(paid_project, people):
     add_items(project=paid_project, records=[{"text": "a"}])
     work_once(paid_project, people["worker"], people["reviewer"])
     slot_id = JournalEntry.objects.get(kind=EntryKind.APPROVAL).data["slot"]
-    # A retried job or a replayed request: same idempotency key, nothing new.
-    services.record_approval(
+    review_id = JournalEntry.objects.get(kind=EntryKind.REVIEW).data["review"]
+    entries = JournalEntry.objects.count()
+    # A retried job or a replayed request: same idempotency keys, nothing new.
+    services.record_decision_pay(
         project=paid_project,
+        review_id=review_id,
         slot_id=slot_id,
         worker_id=people["worker"].pk,
         reviewer=people["reviewer"],
         at=timezone.now(),
     )
+    assert JournalEntry.objects.count() == entries
     assert earnings_of(people["worker"]) == PRICE
     assert_ledger_balances()
 
@@ -290,9 +294,14 @@ def test_no_sequence_of_events_creates_or_loses_money(
                         kwargs = {} if value else {"reason": "bank said no"}
                         settle(payout_id=payout.pk, actor=people["owner"], **kwargs)
                 elif kind == "replay":
+                    reviews = dict(
+                        (entry.data["slot"], entry.data["review"])
+                        for entry in JournalEntry.objects.filter(kind=EntryKind.REVIEW)
+                    )
                     for entry in JournalEntry.objects.filter(kind=EntryKind.APPROVAL):
-                        services.record_approval(
+                        services.record_decision_pay(
                             project=project,
+                            review_id=reviews[entry.data["slot"]],
                             slot_id=entry.data["slot"],
                             worker_id=entry.user_id,
                             reviewer=people["reviewer"],
@@ -340,3 +349,21 @@ def test_the_job_worker_settles_last_week_once(paid_project, people):
     start, end = services.last_week()
     assert Settlement.objects.filter(start=start, end=end).count() == 1
     assert (end - start).days == 7 and start.weekday() == 0
+
+
+def test_a_batch_posts_new_entries_and_returns_the_ones_already_there(paid_project, people):
+    budget = services.account(AccountKind.PROJECT_BUDGET, project=paid_project)
+    earnings = services.account(AccountKind.WORKER_EARNINGS, user=people["worker"])
+    first, _ = services.post_entry(kind=EntryKind.APPROVAL, key="a", lines=[(budget, -5), (earnings, 5)])
+    results = services.post_entries(
+        [
+            services.NewEntry(EntryKind.APPROVAL, "a", [(budget, -5), (earnings, 5)]),
+            services.NewEntry(EntryKind.APPROVAL, "b", [(budget, -7), (earnings, 7)]),
+            services.NewEntry(EntryKind.APPROVAL, "c", [(budget, 0), (earnings, 0)]),
+        ]
+    )
+    assert [(entry.pk if entry else None, created) for entry, created in results][0] == (first.pk, False)
+    assert results[1][1] is True and results[1][0].idempotency_key == "b"
+    assert results[2] == (None, False)
+    assert earnings_of(people["worker"]) == 12
+    assert_ledger_balances()
