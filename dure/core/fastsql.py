@@ -178,9 +178,11 @@ class _Plan:
     parts: tuple[_Part, ...]
 
 
-def _converters(model: type[Model], alias: str) -> tuple[tuple[int, tuple[Converter, ...], Any], ...]:
+def _converters(
+    model: type[Model], alias: str, fields: list[Field[Any, Any]]
+) -> tuple[tuple[int, tuple[Converter, ...], Any], ...]:
     found = []
-    for index, field in enumerate(model._meta.concrete_fields):
+    for index, field in enumerate(fields):
         column = field.get_col(alias)
         converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if converters:
@@ -195,15 +197,23 @@ def _pk_column(model: type[Model]) -> str:
 
 @cache
 def _plan(
-    model: type[Model], where: str, related: tuple[str, ...], order_by: str, limit: int | None, lock: str
+    model: type[Model],
+    where: str,
+    related: tuple[str, ...],
+    order_by: str,
+    limit: int | None,
+    lock: str,
+    defer: tuple[tuple[str, tuple[str, ...]], ...],
 ) -> _Plan:
+    deferred = dict(defer)
     quote = connection.ops.quote_name
     columns: list[str] = []
     joins: list[str] = []
     parts: list[_Part] = []
 
     def add(part_model: type[Model], alias: str, path: tuple[str, ...], nullable: bool) -> None:
-        fields = part_model._meta.concrete_fields
+        skip = deferred.get("__".join(path), ())
+        fields = [f for f in part_model._meta.concrete_fields if f.name not in skip]
         parts.append(
             _Part(
                 model=part_model,
@@ -211,7 +221,7 @@ def _plan(
                 start=len(columns),
                 attnames=tuple(f.attname for f in fields),
                 nullable=nullable,
-                converters=_converters(part_model, alias),
+                converters=_converters(part_model, alias, fields),
             )
         )
         columns.extend(f"{quote(alias)}.{quote(f.column or f.name)}" for f in fields)
@@ -254,6 +264,7 @@ def fetch[M: Model](
     order_by: str = "",
     limit: int | None = None,
     lock: str = "",
+    defer: dict[str, tuple[str, ...]] | None = None,
 ) -> list[M]:
     """Model instances (all concrete fields) for a hand-written ``where`` on the main table, aliased ``m``.
 
@@ -261,9 +272,10 @@ def fetch[M: Model](
     cached on the instances as ``select_related`` would. ``lock="update"`` adds ``FOR UPDATE OF m``,
     ``lock="skip"`` also ``SKIP LOCKED`` (PostgreSQL; nothing on SQLite). Values are converted by the same
     converters the ORM uses, so the instances equal what a queryset returns; the SQL is built once per
-    call site, so no query compiler runs per request.
+    call site, so no query compiler runs per request. ``defer`` leaves fields out per relation
+    (``{"project": ("guideline",)}``): large columns a caller does not read; the ORM loads them on first use.
     """
-    plan = _plan(model, where, related, order_by, limit, lock)
+    plan = _plan(model, where, related, order_by, limit, lock, tuple(sorted((defer or {}).items())))
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         rows = cursor.fetchall()

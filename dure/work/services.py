@@ -321,6 +321,11 @@ def _event_fields(slot: Slot, actor: User | None, kind: str, at: datetime, **dat
     }
 
 
+#: a project's long columns, which submit and decide do not read (the spec is parsed once per version, see
+#: ``spec_of``): left out of their queries
+_PROJECT_TEXTS = ("description", "guideline", "spec")
+
+
 def _own_assignment(worker: User, assignment_id: int) -> Assignment:
     # Locks only the assignment; locking the project row would serialise every submit.
     assignment = fetch_one(
@@ -329,6 +334,7 @@ def _own_assignment(worker: User, assignment_id: int) -> Assignment:
         [assignment_id, worker.pk],
         related=("project", "item"),
         lock="update",
+        defer={"project": _PROJECT_TEXTS},
     )
     if assignment is None:
         raise AssignmentNotFound()
@@ -624,6 +630,7 @@ def _own_review(reviewer: User, review_id: int) -> Review:
         [review_id, reviewer.pk],
         related=("project", "submission"),
         lock="update",
+        defer={"project": _PROJECT_TEXTS},
     )
     if review is None:
         raise ReviewNotFound()

@@ -79,3 +79,16 @@ def test_locks_on_postgresql_only(project: Project) -> None:
         assert skip.endswith('FOR UPDATE OF "m" SKIP LOCKED') and update.endswith('FOR UPDATE OF "m"')
     else:  # SQLite: transactions are IMMEDIATE, there are no row locks
         assert "FOR UPDATE" not in skip and "FOR UPDATE" not in update
+
+
+def test_deferred_fields_load_on_first_use(reviewed: Review) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        review = fetch_one(
+            Review, "m.id = %s", [reviewed.pk], related=("project",), defer={"project": ("spec", "guideline")}
+        )
+        assert review is not None
+        project = review.project
+        assert project.name == "Sentiment"
+    assert len(queries) == 1
+    assert project.get_deferred_fields() == {"spec", "guideline"}
+    assert project.spec == Project.objects.get(pk=project.pk).spec  # one query more, by the ORM
