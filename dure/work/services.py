@@ -402,9 +402,15 @@ def heartbeat(*, worker: User, assignment_id: int, active: bool = True) -> Assig
             )
         assignment.last_heartbeat_at = now
         assignment.expires_at = now + timedelta(seconds=assignment.project.lease_seconds)
-        assignment.save(update_fields=["active_seconds", "last_heartbeat_at", "expires_at"])
-        Slot.objects.filter(pk=assignment.slot_id, assignment=assignment).update(
-            expires_at=assignment.expires_at
+        # Every open workspace beats every few seconds: written without the query compiler.
+        update_rows(
+            Assignment,
+            {"active_seconds": assignment.active_seconds, "last_heartbeat_at": now,
+             "expires_at": assignment.expires_at},
+            id=assignment.pk,
+        )  # fmt: skip
+        update_rows(
+            Slot, {"expires_at": assignment.expires_at}, id=assignment.slot_id, assignment_id=assignment.pk
         )
     return assignment
 
@@ -656,8 +662,16 @@ def review_heartbeat(*, reviewer: User, review_id: int, active: bool = True) -> 
             )
         review.last_heartbeat_at = now
         review.expires_at = now + timedelta(seconds=_conf("REVIEW_LEASE_SECONDS"))
-        review.save(update_fields=["active_seconds", "last_heartbeat_at", "expires_at"])
-        Slot.objects.filter(pk=review.slot_id, review=review).update(expires_at=review.expires_at)
+        update_rows(
+            Review,
+            {
+                "active_seconds": review.active_seconds,
+                "last_heartbeat_at": now,
+                "expires_at": review.expires_at,
+            },
+            id=review.pk,
+        )
+        update_rows(Slot, {"expires_at": review.expires_at}, id=review.slot_id, review_id=review.pk)
     return review
 
 
