@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register("dure", deploy=True)
@@ -67,3 +67,17 @@ def insecure_operations(app_configs: Any, **kwargs: Any) -> list[Warning]:
     if settings.DEBUG:
         warnings.append(Warning("DURE_DEBUG is on: error pages show settings and code.", id="dure.W008"))
     return warnings
+
+
+@register("dure")
+def browser_middleware(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """The admin's own middleware checks are silenced (settings.py): the middleware they look for by name is
+    inside BrowserMiddleware, which must therefore be there."""
+    if "dure.core.middleware.BrowserMiddleware" in settings.MIDDLEWARE:
+        return []
+    return [
+        Error(
+            "MIDDLEWARE lacks dure.core.middleware.BrowserMiddleware: no sessions, CSRF or sign-in for pages.",
+            id="dure.E001",
+        )
+    ]
