@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 
 from dure.accounts.models import User
+from dure.core import bulkread
 from dure.core.lookups import ids_lookup
 from dure.datasets.errors import JobNotFound
 from dure.datasets.exporters import parse_when
@@ -18,6 +19,9 @@ from dure.projects.selectors import Access, project_access
 from dure.quality.models import AggregatedAnswer
 from dure.work.models import Item, ItemState, Review, ReviewState, Submission, SubmissionState
 from dure.work.selectors import pseudonym
+
+if TYPE_CHECKING:  # the certificate imports scipy: only the export job needs it
+    from dure.quality.certificate import FormatChecks
 
 
 def may_see_job(access: Access, job: DatasetJob) -> bool:
@@ -128,10 +132,18 @@ def quality_summary(*, project: Project, filters: dict[str, Any]) -> dict[str, A
     }
 
 
-def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000) -> Iterator[dict[str, Any]]:
-    """One row per item, streamed in primary-key ranges: the item, every answer version with its reviews,
-    and ``answer`` — the aggregated (or adjudicated) answer when several workers answered the item, else
-    the approved answer of the first approved slot (None when nothing is approved)."""
+def export_rows(
+    *, project: Project, filters: dict[str, Any], chunk: int = 2000, checks: FormatChecks | None = None
+) -> Iterator[dict[str, Any]]:
+    """One row per item, in id order: the item, every answer version with its reviews, and ``answer`` — the
+    aggregated (or adjudicated) answer when several workers answered the item, else the approved answer of
+    the first approved slot (None when nothing is approved).
+
+    Items are walked a chunk at a time (``bulkread.chunks``: one server-side cursor on PostgreSQL); each
+    chunk's answers, reviews and aggregates are read by id range (or list) through indexes the planner uses
+    with or without statistics: reviews by their submission ids, never joined to the items. Rows come as
+    plain tuples, JSON decoded once by orjson. ``checks``, when given, sees every approved answer on the
+    way (the certificate's format checks), so the export does not read the answers twice."""
     names: dict[int | None, str | None] = {}
 
     def who(user_id: int | None) -> str | None:
@@ -139,48 +151,19 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
             names[user_id] = pseudonym(user_id)
         return names[user_id]
 
-    queryset = _items(project, filters).order_by("pk")
-    last_id = 0
-    while True:
-        # plain tuples: a model instance per item cost more than writing the row
-        items = list(
-            queryset.filter(pk__gt=last_id).values_list(
-                "id", "external_id", "data", "state", "created_at", "done_at"
-            )[:chunk]
-        )
-        if not items:
-            return
-        last_id = items[-1][0]
-        ids = [item[0] for item in items]
-        reviews: dict[int, list[dict[str, Any]]] = {}
-        for review in (
-            Review.objects.filter(ids_lookup("submission__item_id", ids), state=ReviewState.DECIDED)
-            .order_by("decided_at", "id")
-            .values(
-                "submission_id",
-                "reviewer_id",
-                "decision",
-                "reasons",
-                "comment",
-                "decided_at",
-                "active_seconds",
-            )
-        ):
-            reviews.setdefault(review["submission_id"], []).append(
-                {
-                    "reviewer": who(review["reviewer_id"]),
-                    "decision": review["decision"],
-                    "reasons": review["reasons"],
-                    "comment": review["comment"],
-                    "decided_at": review["decided_at"],
-                    "active_seconds": round(review["active_seconds"], 1),
-                }
-            )
-        slots: dict[int, dict[int, dict[str, Any]]] = {}
-        for submission in (
+    load, aware = bulkread.json_value, bulkread.aware()
+    approved_state, decided = SubmissionState.APPROVED, ReviewState.DECIDED
+    items = (
+        _items(project, filters)
+        .order_by("pk")
+        .values_list("id", "external_id", "data", "state", "created_at", "done_at")
+    )
+    for chunk_items in bulkread.chunks(items, size=chunk):
+        ids = [item[0] for item in chunk_items]
+        submissions = bulkread.rows(
             Submission.objects.filter(ids_lookup("item_id", ids))
-            .order_by("item_id", "slot_id", "version")
-            .values(
+            .order_by("item_id", "slot__index", "version")
+            .values_list(
                 "id",
                 "item_id",
                 "slot_id",
@@ -192,34 +175,75 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
                 "created_at",
                 "active_seconds",
             )
-        ):
-            slot = slots.setdefault(submission["item_id"], {}).setdefault(
-                submission["slot_id"], {"index": submission["slot__index"], "versions": []}
-            )
-            slot["versions"].append(
+        )
+        reviews: dict[int, list[dict[str, Any]]] = {}
+        if submissions:
+            for submission_id, reviewer_id, decision, reasons, comment, decided_at, seconds in bulkread.rows(
+                Review.objects.filter(
+                    ids_lookup("submission_id", sorted(s[0] for s in submissions)), state=decided
+                )
+                .order_by("submission_id", "decided_at", "id")
+                .values_list(
+                    "submission_id",
+                    "reviewer_id",
+                    "decision",
+                    "reasons",
+                    "comment",
+                    "decided_at",
+                    "active_seconds",
+                )
+            ):
+                reviews.setdefault(submission_id, []).append(
+                    {
+                        "reviewer": who(reviewer_id),
+                        "decision": decision,
+                        "reasons": load(reasons),
+                        "comment": comment,
+                        "decided_at": aware(decided_at),
+                        "active_seconds": round(seconds, 1),
+                    }
+                )
+        # item id -> slots in index order, each with its versions in order (the query's order)
+        slots: dict[int, list[dict[str, Any]]] = {}
+        # item id -> (submission id, slot id, answer) of every approved version, for ``checks``
+        approved_answers: dict[int, list[tuple[int, int, Any]]] = {}
+        for (submission_id, item_id, slot_id, index, version, worker_id, answer, state, created_at,
+             seconds) in submissions:  # fmt: skip
+            item_slots = slots.get(item_id)
+            if item_slots is None:
+                item_slots = slots[item_id] = []
+            if not item_slots or item_slots[-1]["index"] != index:
+                item_slots.append({"index": index, "versions": []})
+            answer = load(answer)
+            item_slots[-1]["versions"].append(
                 {
-                    "version": submission["version"],
-                    "worker": who(submission["worker_id"]),
-                    "answer": submission["answer"],
-                    "state": submission["state"],
-                    "submitted_at": submission["created_at"],
-                    "active_seconds": round(submission["active_seconds"], 1),
-                    "reviews": reviews.get(submission["id"], []),
+                    "version": version,
+                    "worker": who(worker_id),
+                    "answer": answer,
+                    "state": state,
+                    "submitted_at": aware(created_at),
+                    "active_seconds": round(seconds, 1),
+                    "reviews": reviews.get(submission_id, []),
                 }
             )
+            if checks is not None and state == approved_state:
+                approved_answers.setdefault(item_id, []).append((submission_id, slot_id, answer))
         # Items several workers answered have one aggregated (or adjudicated) answer: that is "the" answer.
         final = {
-            item_id: adjudicated if state == "done" else answer
-            for item_id, state, answer, adjudicated in AggregatedAnswer.objects.filter(
-                ids_lookup("item_id", ids)
-            ).values_list("item_id", "state", "answer", "adjudicated_answer")
+            item_id: load(adjudicated) if state == "done" else load(answer)
+            for item_id, state, answer, adjudicated in bulkread.rows(
+                AggregatedAnswer.objects.filter(ids_lookup("item_id", ids)).values_list(
+                    "item_id", "state", "answer", "adjudicated_answer"
+                )
+            )
         }
-        for item_id, external_id, data, state, created_at, done_at in items:
-            item_slots = sorted(slots.get(item_id, {}).values(), key=lambda s: s["index"])
+        for item_id, external_id, data, state, created_at, done_at in chunk_items:
+            data = load(data)
+            item_slots = slots.get(item_id, [])
             approved = []
             for slot in item_slots:
                 for version in slot["versions"]:
-                    if version["state"] == SubmissionState.APPROVED:
+                    if version["state"] == approved_state:
                         decision = next((r for r in version["reviews"] if r["decision"] == "approve"), None)
                         approved.append(
                             {
@@ -233,13 +257,18 @@ def export_rows(*, project: Project, filters: dict[str, Any], chunk: int = 1000)
                                 "reviewer": decision["reviewer"] if decision else None,
                             }
                         )
+            if checks is not None and item_id in approved_answers:
+                # the order the certificate's own walk checks them in: by item, then by answer id
+                for _submission_id, slot_id, answer in sorted(approved_answers[item_id]):
+                    checks.add(item_id=item_id, project_id=project.pk, data=data, slot_id=slot_id,
+                               answer=answer)  # fmt: skip
             yield {
                 "id": item_id,
                 "external_id": external_id,
                 "data": data,
                 "state": state,
-                "created_at": created_at,
-                "done_at": done_at,
+                "created_at": aware(created_at),
+                "done_at": aware(done_at),
                 "answer": final.get(item_id, approved[0]["answer"] if approved else None),
                 "approved": approved,
                 "slots": item_slots,

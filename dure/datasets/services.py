@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 from django.conf import settings
@@ -62,6 +62,9 @@ from dure.projects.selectors import spec_of
 from dure.projects.spec import item_data_errors
 from dure.work.models import Item, ItemState, Slot, SlotState
 from dure.work.services import content_hash
+
+if TYPE_CHECKING:  # the certificate imports scipy: only the export job needs it
+    from dure.quality.certificate import FormatChecks
 
 logger = logging.getLogger(__name__)
 
@@ -522,6 +525,7 @@ def _run_import(job: DatasetJob) -> dict[str, Any]:
 
 def _run_export(job: DatasetJob) -> dict[str, Any]:
     from dure.datasets.selectors import export_count, export_rows, quality_summary, resolve_export_filters
+    from dure.quality.certificate import FormatChecks
 
     project = job.project
     filters = resolve_export_filters(project=project, filters=job.params.get("filters", {}))
@@ -538,11 +542,13 @@ def _run_export(job: DatasetJob) -> dict[str, Any]:
         with open(target, "wb") as out:
             exporter = exporter_class(spec=spec, out=out, project=project, summary=summary)
             rows = 0
-            for row in export_rows(project=project, filters=filters):
+            # the certificate's format checks run over the answers as the rows are read
+            checks = FormatChecks(project)
+            for row in export_rows(project=project, filters=filters, checks=checks):
                 exporter.write(row)
                 rows += 1
                 progress.set(rows)
-            certificate_files = _certificate_files(job, filters)
+            certificate_files = _certificate_files(job, filters, checks)
             exporter.attachments.update(certificate_files)
             exporter.close()
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -579,7 +585,9 @@ QUALITY_SUMMARY_FILE = "quality_summary.json"
 CERTIFICATE_FILES = ("certificate.json", "certificate.html", "certificate.pdf")
 
 
-def _certificate_files(job: DatasetJob, filters: dict[str, Any]) -> dict[str, bytes]:
+def _certificate_files(
+    job: DatasetJob, filters: dict[str, Any], checks: FormatChecks | None = None
+) -> dict[str, bytes]:
     """The delivery certificate of the exported items, worded in the language of who asked for the export."""
     import json
 
@@ -589,7 +597,7 @@ def _certificate_files(job: DatasetJob, filters: dict[str, Any]) -> dict[str, by
     from dure.quality import certificate
 
     data = certificate.export_certificate(
-        project=job.project, items=export_items(project=job.project, filters=filters)
+        project=job.project, items=export_items(project=job.project, filters=filters), checks=checks
     )
     language = getattr(job.created_by, "locale", None) or settings.LANGUAGE_CODE
     with translation.override(language):

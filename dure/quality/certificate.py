@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dure.core import bulkread
 from dure.core.lookups import ids_lookup
 from dure.projects.models import Project
 from dure.projects.selectors import spec_of
@@ -80,54 +81,64 @@ class _CheckedItem:
         self.pk, self.project_id, self.data = pk, project_id, data
 
 
-def format_checks(*, project: Project, items: QuerySet[Item]) -> dict[str, Any]:
-    """Runs the automatic checks over every approved answer of the items, a thousand items at a time.
+class FormatChecks:
+    """The automatic checks run over approved answers as they are read: counts and the first problems.
 
-    The items are walked by primary key (``pk > last``, a thousand at a time) and the answers fetched by the
-    chunk's ids as plain tuples: a join on the items' own query for every chunk made SQLite scan the lot
-    again each time (100,000 items: 25 s of 58), holding every id at once grew with the export, and model
-    instances per answer cost more than the checks themselves.
+    ``format_checks`` feeds it by walking the items itself; an export feeds it the answers it reads anyway
+    (``dure.datasets.selectors.export_rows``), so the certificate does not read them a second time. Either
+    way the answers come by item id, then by answer id, so the problems listed are the same."""
+
+    def __init__(self, project: Project) -> None:
+        self.checker, self._check = _checker(project)
+        self.checked = self.invalid = 0
+        self.problems: list[dict[str, Any]] = []
+
+    def add(self, *, item_id: int, project_id: int, data: Any, slot_id: int, answer: Any) -> None:
+        self.checked += 1
+        found = self._check(answer, _CheckedItem(item_id, project_id, data), slot_id)
+        if found:
+            self.invalid += 1
+            if len(self.problems) < MAX_PROBLEMS:
+                self.problems.append(
+                    {"item": item_id, "slot": slot_id, "problems": [_problem(p) for p in found][:10]}
+                )
+
+    def result(self) -> dict[str, Any]:
+        checked, invalid = self.checked, self.invalid
+        return {
+            "checker": self.checker,
+            "answers": checked,
+            "valid": checked - invalid,
+            "invalid": invalid,
+            "valid_rate": round((checked - invalid) / checked, 6) if checked else None,
+            "target": 1.0,
+            "problems": self.problems,
+        }
+
+
+def format_checks(*, project: Project, items: QuerySet[Item]) -> dict[str, Any]:
+    """Runs the automatic checks over every approved answer of the items, a chunk of items at a time.
+
+    The items are walked in id order (``bulkread.chunks``; it held every id once, which grew with the
+    export) and the answers fetched by the chunk's ids as plain tuples: a join on the items' own query for
+    every chunk made SQLite scan the lot again each time (100,000 items: 25 s of 58), and model instances
+    per answer cost more than the checks themselves.
     """
-    checker, check = _checker(project)
-    ordered = items.order_by("pk").values_list("pk", flat=True)
-    checked = invalid = 0
-    problems: list[dict[str, Any]] = []
-    last = 0
-    while True:
-        item_ids = list(ordered.filter(pk__gt=last)[:1000])
-        if not item_ids:
-            break
-        last = item_ids[-1]
-        chunk = (
+    checks = FormatChecks(project)
+    load = bulkread.json_value
+    for chunk in bulkread.chunks(items.order_by("pk").values_list("pk"), size=2000):
+        item_ids = [row[0] for row in chunk]
+        wanted = set(item_ids)
+        for answer, slot_id, item_id, project_id, data in bulkread.rows(
             Submission.objects.filter(ids_lookup("item_id", item_ids), state=SubmissionState.APPROVED)
             .order_by("item_id", "id")
             .values_list("answer", "slot_id", "item_id", "item__project_id", "item__data")
-        )
-        wanted = set(item_ids)
-        for answer, slot_id, item_id, project_id, data in chunk:
+        ):
             if item_id not in wanted:  # a range read rows of items the export leaves out
                 continue
-            checked += 1
-            found = check(answer, _CheckedItem(item_id, project_id, data), slot_id)
-            if found:
-                invalid += 1
-                if len(problems) < MAX_PROBLEMS:
-                    problems.append(
-                        {
-                            "item": item_id,
-                            "slot": slot_id,
-                            "problems": [_problem(p) for p in found][:10],
-                        }
-                    )
-    return {
-        "checker": checker,
-        "answers": checked,
-        "valid": checked - invalid,
-        "invalid": invalid,
-        "valid_rate": round((checked - invalid) / checked, 6) if checked else None,
-        "target": 1.0,
-        "problems": problems,
-    }
+            checks.add(item_id=item_id, project_id=project_id, data=load(data), slot_id=slot_id,
+                       answer=load(answer))  # fmt: skip
+    return checks.result()
 
 
 def agreement(project: Project) -> dict[str, Any] | None:
@@ -244,15 +255,20 @@ def delivery_certificate(*, delivery: Delivery, preview: bool = False) -> dict[s
     )
 
 
-def export_certificate(*, project: Project, items: QuerySet[Item]) -> dict[str, Any]:
-    """The certificate of an export: the exported items' checks, and every delivery of the project."""
+def export_certificate(
+    *, project: Project, items: QuerySet[Item], checks: FormatChecks | None = None
+) -> dict[str, Any]:
+    """The certificate of an export: the exported items' checks, and every delivery of the project.
+
+    ``checks`` are the format checks the export already ran over the items' approved answers (else they
+    are run here)."""
     deliveries = list(Delivery.objects.filter(project=project).order_by("-number")[:20])
     return _finish(
         {
             **_base(project, "export"),
             "delivery": None,
             "counts": _counts(project, items.count()),
-            "format_checks": format_checks(project=project, items=items),
+            "format_checks": checks.result() if checks else format_checks(project=project, items=items),
             "sampling": [
                 d.certificate["sampling"][0] if d.certificate else sample_section(d) for d in deliveries
             ],
