@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import secrets
 import time
@@ -113,8 +112,7 @@ def user_for_token(raw: str) -> User:
     digest = hash_token(raw)
     cached = _token_cache.get(digest)
     if cached is not None and cached[0] > time.monotonic():
-        # A copy per request: the cached instance is shared between threads and must stay untouched.
-        return copy.copy(cached[1])
+        return _copy(cached[1])
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True)
@@ -130,4 +128,12 @@ def user_for_token(raw: str) -> User:
     if len(_token_cache) > 10_000:
         _token_cache.clear()
     _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, token.user)
-    return copy.copy(token.user)
+    return _copy(token.user)
+
+
+def _copy(user: User) -> User:
+    """A copy per request: the cached instance is shared between threads and must stay untouched. Django's
+    own copy of a model's fields and state (what pickling takes), without copy.copy's generic machinery."""
+    clone = User.__new__(User)
+    clone.__dict__.update(user.__getstate__())
+    return clone

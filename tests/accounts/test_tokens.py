@@ -190,3 +190,23 @@ def test_me_shows_memberships(people, api, org):
     assert body["display_name"] == "Manager"
     assert body["memberships"] == [{"organization_id": org.pk, "organization": org.name, "role": "manager"}]
     assert api("outsider").get("/me").json()["memberships"][0]["organization"] == "Other Corp"
+
+
+def test_each_request_gets_its_own_copy_of_the_cached_user(people):
+    from dure.accounts.services import user_for_token
+
+    _token, raw = issue_token(user=people["worker"], name="copies")
+    first, second = user_for_token(raw), user_for_token(raw)  # the second comes from the process cache
+    assert first is not second and first._state is not second._state
+    assert first.pk == second.pk == people["worker"].pk and not second._state.adding
+    first.display_name = "changed in one request"
+    first._state.fields_cache["x"] = 1
+    third = user_for_token(raw)
+    assert third.display_name == "Worker" and "x" not in third._state.fields_cache
+
+
+def test_the_bearer_scheme_is_case_insensitive(people):
+    _token, raw = issue_token(user=people["worker"], name="case")
+    client = Api(None)
+    client.headers["Authorization"] = f"bearer {raw}"
+    assert client.get("/me").json()["username"] == "worker"
