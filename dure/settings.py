@@ -96,7 +96,8 @@ def _database() -> dict[str, object]:
             config.setdefault("OPTIONS", {})
         return config
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # django.db.backends.sqlite3, with writers of one process queued on a lock (see the module)
+        "ENGINE": "dure.core.backends.sqlite3",
         "NAME": str(VAR_DIR / "dure.sqlite3"),
         # IMMEDIATE takes the write lock at BEGIN, so two writers never both read a slot as open.
         "OPTIONS": {
