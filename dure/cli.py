@@ -23,7 +23,8 @@ def _manage(args: list[str]) -> None:
 USAGE = """usage: dure <command> [options]
 
 commands:
-  serve [--bind HOST:PORT] [--workers N]   serve the web app and API (gunicorn)
+  serve [--bind HOST:PORT] [--workers N] [--threads N] [--server granian|gunicorn] [--no-access-log]
+                                           serve the web app and API (gunicorn; DURE_SERVER=granian)
   worker                                   run background jobs and sweep expired leases
   demo                                     load idempotent demo data and print the logins
   import <project> [file] --format F       import into a running server ($DURE_URL, $DURE_TOKEN)
@@ -36,9 +37,46 @@ commands:
 """
 
 
+#: what ``dure serve`` can run (DURE_SERVER or --server); the first is the default
+SERVERS = ("gunicorn", "granian")
+
+
+def _split_bind(bind: str) -> tuple[str, str]:
+    """``HOST:PORT`` (``[::1]:8000`` for IPv6) → host, port."""
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise SystemExit(f"dure serve: --bind wants HOST:PORT, not {bind!r}")
+    return host.strip("[]"), port
+
+
+def server_command(
+    *, server: str, bind: str, workers: str, threads: str, access_log: bool, rest: list[str]
+) -> list[str]:
+    """The command line that serves ``dure.wsgi:application``; ``rest`` goes to the server as it is."""
+    if server == "gunicorn":
+        return [
+            sys.executable, "-m", "gunicorn", "dure.wsgi:application",
+            "--bind", bind, "--workers", workers, "--threads", threads, "--graceful-timeout", "10",
+            *(["--access-logfile", "-"] if access_log else []), *rest,
+        ]  # fmt: skip
+    if server != "granian":
+        raise SystemExit(f"dure serve: DURE_SERVER must be one of {', '.join(SERVERS)}, not {server!r}")
+    host, port = _split_bind(bind)
+    return [
+        sys.executable, "-m", "granian", "dure.wsgi:application", "--interface", "wsgi",
+        "--host", host, "--port", port, "--workers", workers, "--blocking-threads", threads,
+        # like gunicorn: a worker that dies is replaced, and a stop waits for requests in flight (10 s)
+        "--respawn-failed-workers", "--workers-kill-timeout", "10", "--no-ws",
+        *(["--access-log"] if access_log else []), *rest,
+    ]  # fmt: skip
+
+
 def serve(args: list[str]) -> None:
+    server = os.environ.get("DURE_SERVER", SERVERS[0])
     bind = "127.0.0.1:8000"
-    workers = os.environ.get("DURE_WEB_WORKERS", str(min(8, (os.cpu_count() or 1) * 2 + 1)))
+    workers = os.environ.get("DURE_WEB_WORKERS", "")
+    threads = os.environ.get("DURE_WEB_THREADS", "")
+    access_log = os.environ.get("DURE_ACCESS_LOG", "1").lower() not in {"0", "false", "no"}
     rest: list[str] = []
     iterator = iter(args)
     for arg in iterator:
@@ -46,15 +84,24 @@ def serve(args: list[str]) -> None:
             bind = next(iterator)
         elif arg == "--workers":
             workers = next(iterator)
+        elif arg == "--threads":
+            threads = next(iterator)
+        elif arg == "--server":
+            server = next(iterator)
+        elif arg == "--no-access-log":
+            access_log = False
         else:
             rest.append(arg)
+    cores = os.cpu_count() or 1
+    if server == "gunicorn":
+        workers, threads = workers or str(min(8, cores * 2 + 1)), threads or "4"
+    else:
+        workers, threads = workers or str(min(8, cores * 2)), threads or "1"
+    command = server_command(
+        server=server, bind=bind, workers=workers, threads=threads, access_log=access_log, rest=rest
+    )
     _manage(["collectstatic", "--noinput", "-v", "0"])
-    command = [
-        sys.executable, "-m", "gunicorn", "dure.wsgi:application",
-        "--bind", bind, "--workers", workers, "--threads", os.environ.get("DURE_WEB_THREADS", "4"),
-        "--access-logfile", "-", "--graceful-timeout", "10", *rest,
-    ]  # fmt: skip
-    print(f"Dure is serving at http://{bind}", flush=True)
+    print(f"Dure is serving at http://{bind} ({server}, {workers} workers x {threads} threads)", flush=True)
     os.execv(sys.executable, command)
 
 

@@ -74,8 +74,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=120,
         help="before each scenario, wait up to this many seconds for the machine to be idle",
     )
-    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--server",
+        choices=["granian", "gunicorn"],
+        default=os.environ.get("DURE_SERVER", "gunicorn"),
+        help="what `dure serve` runs (DURE_SERVER)",
+    )
+    parser.add_argument("--web-workers", type=int, default=3, help="server worker processes")
+    parser.add_argument(
+        "--web-threads", type=int, default=4, help="threads per worker (granian: blocking threads)"
+    )
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--keep-db", action="store_true", help="reuse the database instead of recreating it")
     parser.add_argument("--label", default="", help="added to the results file name")
@@ -123,6 +131,7 @@ def prepare_environment(args: argparse.Namespace) -> dict[str, str]:
         DURE_SECRET_KEY="bench-" + "x" * 50,
         DURE_LOG_LEVEL="WARNING",
         DURE_WEB_THREADS=str(args.web_threads),
+        DURE_SERVER=args.server,
     )
     if args.db == "sqlite":
         env.pop("DURE_DATABASE_URL", None)
@@ -175,7 +184,7 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "python": platform.python_version(),
         "db": args.db,
         "db_version": db_version,
-        "gunicorn": f"{args.web_workers} workers x {args.web_threads} threads (gthread)",
+        "server": f"{args.server} {version(args.server)}: {args.web_workers} workers x {args.web_threads} threads",
         "commit": commit,
         "dure": str(Path(__import__("dure").__file__).parent),
         "command": " ".join([".venv/bin/python", "bench/dispatch/run.py", *sys.argv[1:]]),
@@ -213,7 +222,7 @@ def _pids(match: Any) -> list[int]:
 
 
 def cpu_snapshot(server_pid: int, database: str | None) -> dict[str, dict[int, float]]:
-    """CPU seconds so far per process: the gunicorn master and workers, and (PostgreSQL) its backends."""
+    """CPU seconds so far per process: the server's main process and workers, and (PostgreSQL) its backends."""
     server = _pids(lambda pid, ppid, _cmd: pid == server_pid or ppid == server_pid)
     backends = (
         _pids(lambda _pid, _ppid, cmd: cmd.startswith("postgres: ") and f" {database} " in cmd)
@@ -236,19 +245,32 @@ def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, flo
 # --- server ----------------------------------------------------------------------------------------------
 
 
+def version(server: str) -> str:
+    from importlib.metadata import version as installed
+
+    return installed(server)
+
+
+#: per server: the options that make its access log lines ``access METHOD PATH STATUS DURATION`` (on the
+#: server's standard output), and the duration's unit in seconds
+ACCESS_LOG = {
+    "gunicorn": (["--access-logformat", "access %(m)s %(U)s %(s)s %(D)s"], 1e-6),
+    "granian": (["--access-log-fmt", "access %(method)s %(path)s %(status)d %(dt_ms).3f"], 1e-3),
+}
+
+
 class Server:
-    """``dure serve`` (gunicorn) in its own process group; the access log gives server-side request times."""
+    """``dure serve`` in its own process group; its access log gives server-side request times."""
 
     def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
         self.base = f"http://127.0.0.1:{args.port}"
         var_dir = Path(env["DURE_VAR_DIR"])
-        self.access_log = var_dir / "access.log"
-        self.access_log.unlink(missing_ok=True)
-        self.output = (var_dir / "server.log").open("w")
+        self.access_log = var_dir / "server.log"
+        self.output = self.access_log.open("w")
+        options, self.duration_unit = ACCESS_LOG[args.server]
         command = [
             sys.executable, "-m", "dure", "serve", "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.web_workers),
-            "--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
+            "--workers", str(args.web_workers), *options,
         ]  # fmt: skip
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT, start_new_session=True
@@ -280,9 +302,9 @@ class Server:
             log.seek(since)
             for line in log:
                 parts = line.split()
-                if len(parts) != 4 or parts[0] != "POST":
+                if len(parts) != 5 or parts[0] != "access" or parts[1] != "POST":
                     continue
-                path = parts[1]
+                path = parts[2]
                 op = (
                     "next"
                     if path.endswith("/assignments/next")
@@ -295,7 +317,7 @@ class Server:
                     else None
                 )
                 if op is not None:
-                    times.setdefault(op, []).append(int(parts[3]) / 1e6)
+                    times.setdefault(op, []).append(float(parts[4]) * self.duration_unit)
         return {op: percentiles(values) for op, values in sorted(times.items())}
 
     def stop(self) -> None:
@@ -429,7 +451,7 @@ def main(argv: list[str] | None = None) -> None:
     crew = data.people(workers=most_workers, reviewers=most_reviewers)
     info = machine(args)
     connections.close_all()
-    print(f"{info['date']}  {info['db']} {info['db_version'][:40]}  {info['gunicorn']}  cpus={info['cpus']}")
+    print(f"{info['date']}  {info['db']} {info['db_version'][:40]}  {info['server']}  cpus={info['cpus']}")
     print(HEADER, flush=True)
     results: list[dict[str, Any]] = []
     server = Server(args, env)
