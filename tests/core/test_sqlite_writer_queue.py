@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 
@@ -61,3 +63,30 @@ def test_a_second_writer_waits_for_the_first_to_commit() -> None:
     assert order == ["first commits", "second begins"]
     assert User.objects.filter(username__in=["first", "second"]).count() == 2
     assert not base._writer.locked()
+
+
+def test_writers_in_other_processes_wait_on_the_lock_file() -> None:
+    """Another process holding the lock file (here: another open file description, which flock treats the
+    same way) makes a writer wait until it lets go."""
+    path = f"{connection.settings_dict['NAME']}-writer.lock"
+    other = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    began = threading.Event()
+
+    def write() -> None:
+        try:
+            with transaction.atomic():
+                began.set()
+                User.objects.create(username="later")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        assert not began.wait(0.3)
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    thread.join(10)
+    assert began.is_set() and User.objects.filter(username="later").exists()
