@@ -95,7 +95,7 @@ def main() -> None:
             cycle()
         for query in q.captured_queries:
             print(query["sql"][:220])
-    profiler = cProfile.Profile() if args.profile else None
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
     started = time.process_time()
     if profiler:
         profiler.enable()
