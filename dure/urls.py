@@ -4,8 +4,10 @@ from django.views.generic import RedirectView
 
 from dure.accounts import sso
 from dure.api import api, unknown_endpoint
+from dure.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", unknown_endpoint),
     # The operator signs in where everyone does, so the second factor cannot be skipped through the admin.

@@ -2,7 +2,9 @@
 
 Closed loop: every worker does next → submit back to back, every reviewer does next review → approve back
 to back; a cycle is one approved item. Open loop: each worker takes an item, "thinks" for an exponentially
-distributed time, submits, and asks for the next one, so the arrival rate does not depend on the server.
+distributed time, submits, and asks for the next one, so the arrival rate does not depend on the server;
+reviewers likewise look at each submission for an exponentially distributed time before deciding, and a
+reviewer who finds the queue empty looks again a second later (as a person would), instead of polling.
 """
 
 from __future__ import annotations
@@ -117,7 +119,20 @@ async def submit(client: Client, assignment: dict[str, Any]) -> None:
         client.recorder.submitted += 1
 
 
-async def reviewer(client: Client, project_id: int, stop: asyncio.Event, workers_done: asyncio.Event) -> None:
+#: open loop: how long a reviewer who found the queue empty waits before asking again
+REVIEW_IDLE_SECONDS = 1.0
+
+
+async def reviewer(
+    client: Client,
+    project_id: int,
+    stop: asyncio.Event,
+    workers_done: asyncio.Event,
+    think: float | None = None,
+    rng: random.Random | None = None,
+) -> None:
+    if think is not None and rng is not None:
+        await asyncio.sleep(rng.uniform(0, think))  # reviewers arrive spread out too
     while not stop.is_set():
         status, payload = await client.post("review_next", f"/projects/{project_id}/reviews/next")
         if status == 204:
@@ -127,11 +142,15 @@ async def reviewer(client: Client, project_id: int, stop: asyncio.Event, workers
                 if status == 204:
                     return
             else:
-                await asyncio.sleep(REVIEW_POLL_SECONDS)
+                await asyncio.sleep(REVIEW_POLL_SECONDS if think is None else REVIEW_IDLE_SECONDS)
                 continue
         if status != 200:
             await asyncio.sleep(0.05)
             continue
+        if think is not None and rng is not None:
+            await asyncio.sleep(rng.expovariate(1 / think))
+            if stop.is_set():
+                return
         status, _ = await client.post(
             "decision", f"/reviews/{payload['review']['id']}/decision", {"decision": "approve"}
         )
@@ -163,6 +182,7 @@ async def run(
     reviewer_tokens: list[str],
     duration: float,
     think: float | None = None,
+    review_think: float | None = None,
     seed: int = 1,
 ) -> dict[str, Any]:
     """Runs until ``duration`` passes or (closed loop) every item is approved; returns the measurements."""
@@ -183,7 +203,19 @@ async def run(
                 asyncio.create_task(open_worker(c, project_id, stop, think, random.Random(rng.random())))
                 for c in clients
             ]
-        review_tasks = [asyncio.create_task(reviewer(c, project_id, stop, workers_done)) for c in reviewers_]
+        review_tasks = [
+            asyncio.create_task(
+                reviewer(
+                    c,
+                    project_id,
+                    stop,
+                    workers_done,
+                    think=review_think if think is not None else None,
+                    rng=random.Random(rng.random()),
+                )
+            )
+            for c in reviewers_
+        ]
 
         async def all_workers() -> None:
             await asyncio.gather(*worker_tasks)

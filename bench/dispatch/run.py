@@ -5,7 +5,8 @@
 Scenarios (each on a fresh project in one database that the harness recreates):
 
 * closed loop at each ``--concurrency`` C: C workers and max(1, C // 4) reviewers, no think time;
-* open loop (``--open-workers``, default 1000): exponential think time (mean ``--think`` s) per item;
+* open loop (``--open-workers``, default 1000; a list gives a load curve): exponential think time (mean
+  ``--think`` s) per item, and a quarter as many reviewers with ``--review-think`` s per review;
 * project size (``--size-items``, e.g. 1000,1000000) at ``--size-concurrency`` workers.
 
 After each scenario the database is checked for duplicates and consistent approval counts. Results are
@@ -54,12 +55,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="item price in won (0: unpaid; >0: ledger writes and budget checks)",
     )
     parser.add_argument("--duration", type=float, default=30, help="seconds per closed-loop run (at most)")
-    parser.add_argument("--open-workers", type=int, default=1000, help="open-loop workers; 0 skips")
-    parser.add_argument("--open-reviewers", type=int, default=8)
+    parser.add_argument(
+        "--open-workers", default="1000", help="open-loop worker counts, e.g. 250,500,1000; 0 or '' skips"
+    )
+    parser.add_argument(
+        "--open-reviewers", type=int, default=0, help="open-loop reviewers (0: a quarter of the workers)"
+    )
+    parser.add_argument(
+        "--review-think",
+        type=float,
+        default=2.5,
+        help="mean seconds a reviewer spends per submission (open loop)",
+    )
     parser.add_argument("--open-duration", type=float, default=60)
     parser.add_argument("--open-items", type=int, default=20_000)
     parser.add_argument("--think", type=float, default=10.0, help="mean think time per item (open loop)")
     parser.add_argument("--size-items", default="", help="e.g. 1000,1000000; '' skips")
+    parser.add_argument(
+        "--warm-up", type=float, default=5, help="seconds of unmeasured closed loop after the server starts"
+    )
     parser.add_argument("--size-concurrency", type=int, default=64)
     parser.add_argument("--size-duration", type=float, default=20)
     parser.add_argument(
@@ -280,7 +294,7 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"the server exited; see {var_dir / 'server.log'}")
             try:
-                with urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=2) as response:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
                     if response.status == 200:
                         break
             except (urllib.error.URLError, OSError):
@@ -334,6 +348,37 @@ class Server:
 # --- scenarios -------------------------------------------------------------------------------------------
 
 
+def warm_up(server: Server, crew: Any, seconds: float) -> None:
+    """A short closed loop on a project of its own, not measured: every server process has imported its
+    modules, built its per-process caches and opened its database connection before the scenarios."""
+    if seconds <= 0:
+        return
+    import data
+    import load
+    from django.db import connections
+
+    workers, reviewers = min(16, len(crew.workers)), min(16, len(crew.reviewers))
+    project = data.project(
+        crew=crew, name="warm-up", items=2000, workers=workers, reviewers=reviewers, price=PRICE
+    )
+    connections.close_all()
+    asyncio.run(
+        load.run(
+            base=server.base + "/api/v1",
+            project_id=project.pk,
+            worker_tokens=[raw for _, raw in crew.workers[:workers]],
+            reviewer_tokens=[raw for _, raw in crew.reviewers[:reviewers]],
+            duration=seconds,
+        )
+    )
+
+
+def open_reviewers(workers: int, asked: int) -> int:
+    """Open loop: as many reviewers as asked, else a quarter of the workers (with the default think times,
+    10 s per item and 2.5 s per review, they keep up with the submissions)."""
+    return asked or max(1, workers // 4)
+
+
 def scenario(
     *,
     server: Server,
@@ -344,6 +389,7 @@ def scenario(
     reviewers: int,
     duration: float,
     think: float | None = None,
+    review_think: float | None = None,
     wait: float = 0,
 ) -> dict[str, Any]:
     import data
@@ -377,6 +423,7 @@ def scenario(
             reviewer_tokens=[raw for _, raw in crew.reviewers[:reviewers]],
             duration=duration,
             think=think,
+            review_think=review_think,
         )
     )
     time.sleep(0.5)  # the access log is written after the response
@@ -443,10 +490,11 @@ def main(argv: list[str] | None = None) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     concurrency, sizes = _numbers(args.concurrency), _numbers(args.size_items)
-    most_workers = max([*concurrency, args.open_workers, args.size_concurrency if sizes else 0, 1])
+    opens = [n for n in _numbers(args.open_workers) if n > 0]
+    most_workers = max([*concurrency, *opens, args.size_concurrency if sizes else 0, 1])
     most_reviewers = max(
         [reviewers_for(c, args.reviewers_ratio) for c in [*concurrency, args.size_concurrency]]
-        + [args.open_reviewers]
+        + [open_reviewers(n, args.open_reviewers) for n in opens]
     )
     crew = data.people(workers=most_workers, reviewers=most_reviewers)
     info = machine(args)
@@ -456,6 +504,7 @@ def main(argv: list[str] | None = None) -> None:
     results: list[dict[str, Any]] = []
     server = Server(args, env)
     try:
+        warm_up(server, crew, args.warm_up)
         for c in concurrency:
             results.append(
                 scenario(
@@ -483,17 +532,18 @@ def main(argv: list[str] | None = None) -> None:
                     wait=args.wait_quiet,
                 )
             )
-        if args.open_workers:
+        for n in opens:
             results.append(
                 scenario(
                     server=server,
                     crew=crew,
                     kind="open",
                     items=args.open_items,
-                    workers=args.open_workers,
-                    reviewers=args.open_reviewers,
+                    workers=n,
+                    reviewers=open_reviewers(n, args.open_reviewers),
                     duration=args.open_duration,
                     think=args.think,
+                    review_think=args.review_think,
                     wait=args.wait_quiet,
                 )
             )

@@ -529,6 +529,8 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
     _ensure_open(project)
     _maybe_sweep(project.pk)
     now = timezone.now()
+    if not _anything_to_review(reviewer, project, now):
+        return None
     with transaction.atomic():
         current = fetch(
             Review,
@@ -594,6 +596,30 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
             _record_event(slot, reviewer, "review_started", now, review=review.pk, stage=2)
         review.submission = slot.submission  # set whenever the state is submitted
     return review
+
+
+def _anything_to_review(reviewer: User, project: Project, now: datetime) -> bool:
+    """Whether a review lease could find anything: a read, outside any transaction. Reviewers who find the
+    queue empty ask again and again; on SQLite every lease attempt takes the database's one write lock, so an
+    empty answer must not. A submission that arrives just after this look is found on the next ask."""
+    waiting = ["EXISTS (SELECT 1 FROM work_slot WHERE project_id = %s AND state = 'submitted' "
+               "AND (worker_id IS NULL OR worker_id <> %s))"]  # fmt: skip
+    params: list[Any] = [project.pk, reviewer.pk]
+    if project.has_second_review:
+        waiting.append(
+            "EXISTS (SELECT 1 FROM work_slot WHERE project_id = %s AND state = 'review_2' "
+            "AND (worker_id IS NULL OR worker_id <> %s))"
+        )
+        params += [project.pk, reviewer.pk]
+    # their own live reviews are resumed
+    waiting.append(
+        "EXISTS (SELECT 1 FROM work_review WHERE reviewer_id = %s AND project_id = %s AND state = 'active' "
+        "AND expires_at > %s)"
+    )
+    params += [reviewer.pk, project.pk, db_value(Review, "expires_at", now)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + " OR ".join(waiting), params)
+        return bool(cursor.fetchone()[0])
 
 
 def _second_review_slot(reviewer: User, project: Project) -> Slot | None:

@@ -208,8 +208,9 @@ def test_statements_per_cycle_are_unchanged_without_a_second_stage(project, peop
     assert len(sql) == STATEMENTS_WITHOUT_SECOND_STAGE, "\n".join(sql)
 
 
-#: measured with this test against the code before multi-stage review existed (main at 7a75079)
-STATEMENTS_WITHOUT_SECOND_STAGE = 12
+#: measured with this test against the code before multi-stage review existed (main at 7a75079): 12; one
+#: more since a review lease first looks, outside any transaction, whether there is anything to review
+STATEMENTS_WITHOUT_SECOND_STAGE = 13
 
 
 # --- the policy in the project settings ---------------------------------------------------------------
@@ -323,3 +324,14 @@ def test_a_workers_scores_count_each_answer_once_with_a_second_review(staged, pe
     _review(staged, reviewer2, "reject")
     scores = worker_scores(user=people["worker"], project=staged)
     assert (scores["decisions"], scores["rework_rate"], scores["first_pass_approval"]) == (1, 1.0, 0.0)
+
+
+def test_an_empty_review_queue_takes_no_write_transaction(project, people):
+    """Reviewers ask again and again while the queue is empty; on SQLite a transaction would take the
+    database's write lock each time. The empty answer is one read."""
+    services.add_items(project=project, records=[{"text": "하나"}])
+    services.lease_next_review(reviewer=people["reviewer"], project=project)  # warm process caches
+    with CaptureQueriesContext(connection) as queries:
+        assert services.lease_next_review(reviewer=people["reviewer"], project=project) is None
+    sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(sql) == 1 and sql[0].startswith("SELECT EXISTS"), sql
