@@ -17,7 +17,7 @@ from dure.projects.errors import ProjectNotFound
 from dure.projects.models import Project
 from dure.projects.selectors import Access, project_access
 from dure.quality.models import AggregatedAnswer
-from dure.work.models import Item, ItemState, Review, ReviewState, Submission, SubmissionState
+from dure.work.models import Item, ItemState, Review, ReviewState, Slot, Submission, SubmissionState
 from dure.work.selectors import pseudonym
 
 if TYPE_CHECKING:  # the certificate imports scipy: only the export job needs it
@@ -162,12 +162,11 @@ def export_rows(
         ids = [item[0] for item in chunk_items]
         submissions = bulkread.rows(
             Submission.objects.filter(ids_lookup("item_id", ids))
-            .order_by("item_id", "slot__index", "version")
+            .order_by("item_id", "slot_id", "version")
             .values_list(
                 "id",
                 "item_id",
                 "slot_id",
-                "slot__index",
                 "version",
                 "worker_id",
                 "answer",
@@ -177,7 +176,16 @@ def export_rows(
             )
         )
         reviews: dict[int, list[dict[str, Any]]] = {}
+        slot_index: dict[int, int] = {}
         if submissions:
+            # by the slots' own ids, not a join: PostgreSQL planned the join as a parallel query per chunk
+            slot_index = dict(
+                bulkread.rows(
+                    Slot.objects.filter(ids_lookup("id", sorted({s[2] for s in submissions}))).values_list(
+                        "id", "index"
+                    )
+                )
+            )
             for submission_id, reviewer_id, decision, reasons, comment, decided_at, seconds in bulkread.rows(
                 Review.objects.filter(
                     ids_lookup("submission_id", sorted(s[0] for s in submissions)), state=decided
@@ -203,19 +211,20 @@ def export_rows(
                         "active_seconds": round(seconds, 1),
                     }
                 )
-        # item id -> slots in index order, each with its versions in order (the query's order)
-        slots: dict[int, list[dict[str, Any]]] = {}
+        # item id -> slot id -> the slot with its versions in order (the query's order)
+        slots: dict[int, dict[int, dict[str, Any]]] = {}
         # item id -> (submission id, slot id, answer) of every approved version, for ``checks``
         approved_answers: dict[int, list[tuple[int, int, Any]]] = {}
-        for (submission_id, item_id, slot_id, index, version, worker_id, answer, state, created_at,
+        for (submission_id, item_id, slot_id, version, worker_id, answer, state, created_at,
              seconds) in submissions:  # fmt: skip
-            item_slots = slots.get(item_id)
-            if item_slots is None:
-                item_slots = slots[item_id] = []
-            if not item_slots or item_slots[-1]["index"] != index:
-                item_slots.append({"index": index, "versions": []})
+            of_item = slots.get(item_id)
+            if of_item is None:
+                of_item = slots[item_id] = {}
+            of_slot = of_item.get(slot_id)
+            if of_slot is None:
+                of_slot = of_item[slot_id] = {"index": slot_index[slot_id], "versions": []}
             answer = load(answer)
-            item_slots[-1]["versions"].append(
+            of_slot["versions"].append(
                 {
                     "version": version,
                     "worker": who(worker_id),
@@ -239,7 +248,10 @@ def export_rows(
         }
         for item_id, external_id, data, state, created_at, done_at in chunk_items:
             data = load(data)
-            item_slots = slots.get(item_id, [])
+            by_slot = slots.get(item_id, {})
+            item_slots: list[dict[str, Any]] = list(by_slot.values())
+            if len(item_slots) > 1:
+                item_slots.sort(key=lambda slot: slot["index"])
             approved = []
             for slot in item_slots:
                 for version in slot["versions"]:
