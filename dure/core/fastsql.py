@@ -101,15 +101,52 @@ def _insert_computed_sql(
 
 def update_rows(model: type[Model], values: dict[str, Any], **where: Any) -> int:
     """UPDATE rows matching ``where`` (equality; ``name__isnull=True`` for IS NULL); returns the row count."""
-    where_names = tuple(where)
+    return write_together(update_statement(model, values, **where))[0]
+
+
+@dataclass(frozen=True)
+class Write:
+    """One INSERT or UPDATE, not yet run (see ``write_together``)."""
+
+    sql: str
+    params: list[Any]
+
+
+def update_statement(model: type[Model], values: dict[str, Any], **where: Any) -> Write:
+    """The UPDATE ``update_rows`` runs."""
     params = _prepared(model, values) + [
         _field(model, name).get_db_prep_value(value, connection, prepared=False)
         for name, value in where.items()
         if not name.endswith("__isnull")
     ]
+    return Write(_update_sql(model, tuple(values), tuple(where)), params)
+
+
+def insert_statement(model: type[Model], values: dict[str, Any]) -> Write:
+    """The INSERT ``insert_row(..., returning=False)`` runs."""
+    return Write(_insert_sql(model, tuple(values), False), _prepared(model, values))
+
+
+def write_together(*writes: Write) -> list[int]:
+    """Runs INSERTs and UPDATEs that do not depend on each other; returns each one's row count.
+
+    On PostgreSQL they go as one statement (data-modifying ``WITH`` parts, which all run, on one snapshot):
+    one round trip instead of one per write, which on the work loop's path costs more than the writes
+    themselves. Elsewhere they run one after the other. So none may read what another writes, and no two
+    may write the same row (PostgreSQL would keep only one of the changes).
+    """
+    if len(writes) > 1 and connection.vendor == "postgresql":
+        parts = ", ".join(f"w{n} AS ({write.sql} RETURNING 1)" for n, write in enumerate(writes))
+        counts = ", ".join(f"(SELECT count(*) FROM w{n})" for n in range(len(writes)))
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {parts} SELECT {counts}", [p for write in writes for p in write.params])
+            return [int(count) for count in cursor.fetchone()]
+    found = []
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, tuple(values), where_names), params)
-        return cursor.rowcount
+        for write in writes:
+            cursor.execute(write.sql, write.params)
+            found.append(cursor.rowcount)
+    return found
 
 
 def db_value(model: type[Model], name: str, value: Any) -> Any:

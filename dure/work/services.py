@@ -27,7 +27,18 @@ from django.utils.translation import gettext as _
 from dure.accounts.models import User
 from dure.assist.services import assess_submission
 from dure.core.errors import Conflict, InvalidInput
-from dure.core.fastsql import db_value, fetch, fetch_one, insert_computed, insert_row, update_rows
+from dure.core.fastsql import (
+    Write,
+    db_value,
+    fetch,
+    fetch_one,
+    insert_computed,
+    insert_row,
+    insert_statement,
+    update_rows,
+    update_statement,
+    write_together,
+)
 from dure.payments.errors import BudgetExhausted
 from dure.payments.selectors import can_afford_next
 from dure.payments.services import record_decision_pay
@@ -259,37 +270,36 @@ def _lease_once(*, worker: User, project: Project) -> Assignment | None:
         }
         assignment = _loaded(Assignment(id=insert_row(Assignment, values), **values))
         expected = SlotState.REJECTED if rework else SlotState.OPEN
-        updated = update_rows(
-            Slot,
-            {"state": SlotState.LEASED, "worker_id": worker.pk, "assignment_id": assignment.pk,
-             "expires_at": expires_at, "updated_at": now},
-            id=slot.pk, state=expected,
+        updated, _logged = write_together(
+            update_statement(
+                Slot,
+                {"state": SlotState.LEASED, "worker_id": worker.pk, "assignment_id": assignment.pk,
+                 "expires_at": expires_at, "updated_at": now},
+                id=slot.pk, state=expected,
+            ),
+            _event(slot, worker, "leased", now, assignment=assignment.pk, rework_round=assignment.rework_round),
         )  # fmt: skip
         if updated != 1:
             raise Conflict()  # unreachable under the locks above; refuse rather than hand out twice
-        _record_event(
-            slot, worker, "leased", now, assignment=assignment.pk, rework_round=assignment.rework_round
-        )
         assignment.slot = slot
         assignment.item = slot.item
     return assignment
 
 
-def _count_item_approval(*, item_id: int, overlap: int, now: datetime) -> bool:
+def _item_approval(*, item_id: int, overlap: int, now: datetime) -> Write:
     """One approved slot more on the item, in one row-level increment (no key lock, so it never waits on
-    dispatch's foreign-key checks); the item is done when its last slot is approved. Returns whether it is
-    done now."""
-    done_at = db_value(Item, "done_at", now)
+    dispatch's foreign-key checks); the item is done when its last slot is approved."""
+    return Write(
+        "UPDATE work_item SET approved_count = approved_count + 1, "
+        "state = CASE WHEN approved_count >= %s AND state = 'open' THEN 'done' ELSE state END, "
+        "done_at = CASE WHEN approved_count >= %s AND state = 'open' THEN %s ELSE done_at END "
+        "WHERE id = %s",
+        [overlap - 1, overlap - 1, db_value(Item, "done_at", now), item_id],
+    )
+
+
+def _item_done(item_id: int) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE work_item SET approved_count = approved_count + 1, "
-            "state = CASE WHEN approved_count >= %s AND state = 'open' THEN 'done' ELSE state END, "
-            "done_at = CASE WHEN approved_count >= %s AND state = 'open' THEN %s ELSE done_at END "
-            "WHERE id = %s",
-            [overlap - 1, overlap - 1, done_at, item_id],
-        )
-        if overlap == 1:
-            return True
         cursor.execute("SELECT state FROM work_item WHERE id = %s", [item_id])
         row = cursor.fetchone()
     return row is not None and row[0] == ItemState.DONE
@@ -303,10 +313,15 @@ def _loaded(instance: Any) -> Any:
 
 
 def _record_event(slot: Slot, actor: User | None, kind: str, at: datetime, **data: Any) -> None:
+    write_together(_event(slot, actor, kind, at, **data))
+
+
+def _event(slot: Slot, actor: User | None, kind: str, at: datetime, **data: Any) -> Write:
+    """The INSERT of one history event, to run with the writes it records (``write_together``)."""
     values = _event_fields(slot, actor, kind, at, **data)
     values["actor_id"] = actor.pk if actor is not None else None
     del values["actor"]
-    insert_row(Event, values, returning=False)
+    return insert_statement(Event, values)
 
 
 def _event_fields(slot: Slot, actor: User | None, kind: str, at: datetime, **data: Any) -> dict[str, Any]:
@@ -467,32 +482,30 @@ def submit(*, worker: User, assignment_id: int, answer: Any) -> Submission:
         priority = assess_submission(
             submission=submission, spec=spec, item=assignment.item, rework=assignment.rework_round > 0
         )
-        updated = update_rows(
-            Slot,
-            {"state": SlotState.SUBMITTED, "submission_id": submission.pk, "queued_at": now,
-             "expires_at": None, "updated_at": now, "review_priority": priority},
-            id=assignment.slot_id, assignment_id=assignment.pk, state=SlotState.LEASED,
-        )  # fmt: skip
-        if updated != 1:
-            raise LeaseExpired()
         assignment.state = AssignmentState.SUBMITTED
         assignment.ended_at = now
         assignment.last_heartbeat_at = now
-        update_rows(
-            Assignment,
-            {"state": AssignmentState.SUBMITTED, "ended_at": now, "last_heartbeat_at": now,
-             "active_seconds": assignment.active_seconds},
-            id=assignment.pk,
+        updated, _ended, _logged = write_together(
+            update_statement(
+                Slot,
+                {"state": SlotState.SUBMITTED, "submission_id": submission.pk, "queued_at": now,
+                 "expires_at": None, "updated_at": now, "review_priority": priority},
+                id=assignment.slot_id, assignment_id=assignment.pk, state=SlotState.LEASED,
+            ),
+            update_statement(
+                Assignment,
+                {"state": AssignmentState.SUBMITTED, "ended_at": now, "last_heartbeat_at": now,
+                 "active_seconds": assignment.active_seconds},
+                id=assignment.pk,
+            ),
+            _event(
+                Slot(id=assignment.slot_id, project_id=assignment.project_id, item_id=assignment.item_id),
+                worker, "submitted", now,
+                submission=submission.pk, version=version, active_seconds=round(assignment.active_seconds, 1),
+            ),
         )  # fmt: skip
-        _record_event(
-            Slot(id=assignment.slot_id, project_id=assignment.project_id, item_id=assignment.item_id),
-            worker,
-            "submitted",
-            now,
-            submission=submission.pk,
-            version=version,
-            active_seconds=round(assignment.active_seconds, 1),
-        )
+        if updated != 1:
+            raise LeaseExpired()  # the transaction rolls the other writes back
         record_gold_result(submission=submission, project=assignment.project)
     return submission
 
@@ -577,23 +590,24 @@ def lease_next_review(*, reviewer: User, project: Project) -> Review | None:
             "decided_at": None,
         }
         review = _loaded(Review(id=insert_row(Review, values), **values))
-        updated = update_rows(
-            Slot,
-            {
-                "state": SlotState.IN_REVIEW if stage == 1 else SlotState.IN_SECOND_REVIEW,
-                "review_id": review.pk,
-                "expires_at": expires_at,
-                "updated_at": now,
-            },
-            id=slot.pk,
-            state=SlotState.SUBMITTED if stage == 1 else SlotState.SECOND_REVIEW,
+        updated, _logged = write_together(
+            update_statement(
+                Slot,
+                {
+                    "state": SlotState.IN_REVIEW if stage == 1 else SlotState.IN_SECOND_REVIEW,
+                    "review_id": review.pk,
+                    "expires_at": expires_at,
+                    "updated_at": now,
+                },
+                id=slot.pk,
+                state=SlotState.SUBMITTED if stage == 1 else SlotState.SECOND_REVIEW,
+            ),
+            _event(slot, reviewer, "review_started", now, review=review.pk)
+            if stage == 1
+            else _event(slot, reviewer, "review_started", now, review=review.pk, stage=2),
         )
         if updated != 1:
             raise Conflict()
-        if stage == 1:
-            _record_event(slot, reviewer, "review_started", now, review=review.pk)
-        else:
-            _record_event(slot, reviewer, "review_started", now, review=review.pk, stage=2)
         review.submission = slot.submission  # set whenever the state is submitted
     return review
 
@@ -744,16 +758,14 @@ def decide(
         second = decision == Decision.APPROVE and review.stage == 1 and _needs_second_review(project, review)
         # Read by the webhook signal: a 1st approval that waits for a 2nd review is not an approved item yet.
         review.awaits_second_review = second  # type: ignore[attr-defined]
-        update_rows(
-            Review,
-            {"state": review.state, "decision": decision, "reasons": reasons, "comment": comment,
-             "region_comments": region_comments, "decided_at": now, "active_seconds": review.active_seconds},
-            id=review.pk,
-        )  # fmt: skip
-        # Webhooks and notifications listen for the saved review (dure.webhooks.signals, dure.notices.signals).
-        post_save.send(
-            sender=Review, instance=review, created=False, update_fields=None, raw=False, using="default"
-        )
+        writes = [
+            update_statement(
+                Review,
+                {"state": review.state, "decision": decision, "reasons": reasons, "comment": comment,
+                 "region_comments": region_comments, "decided_at": now, "active_seconds": review.active_seconds},
+                id=review.pk,
+            )
+        ]  # fmt: skip
         submission = review.submission
         event_data: dict[str, Any] = {
             "review": review.pk,
@@ -774,13 +786,7 @@ def decide(
             slot.state = SlotState.APPROVED
             slot.expires_at = None
             kind = "approved"
-            # One row-level increment (no key lock, so it never waits on dispatch's foreign-key checks);
-            # the item is done when its last slot is approved.
-            done = _count_item_approval(item_id=slot.item_id, overlap=project.overlap, now=now)
-            if project.overlap > 1 and done:
-                from dure.quality.jobs import enqueue_item_aggregation
-
-                enqueue_item_aggregation(slot.item_id)
+            writes.append(_item_approval(item_id=slot.item_id, overlap=project.overlap, now=now))
         else:
             submission.state = SubmissionState.REJECTED
             kind = "rejected"
@@ -799,17 +805,28 @@ def decide(
                 event_data["rework_round"] = slot.rework_round
             slot.assignment = None
         if not second:
-            update_rows(Submission, {"state": submission.state}, id=submission.pk)
+            writes.append(update_statement(Submission, {"state": submission.state}, id=submission.pk))
         slot.queued_at = now if second else None
         slot.updated_at = now
-        update_rows(
-            Slot,
-            {"state": slot.state, "worker_id": slot.worker_id, "rework_round": slot.rework_round,
-             "expires_at": slot.expires_at, "assignment_id": slot.assignment_id, "review_id": slot.review_id,
-             "queued_at": slot.queued_at, "updated_at": now},
-            id=slot.pk,
+        writes.append(
+            update_statement(
+                Slot,
+                {"state": slot.state, "worker_id": slot.worker_id, "rework_round": slot.rework_round,
+                 "expires_at": slot.expires_at, "assignment_id": slot.assignment_id,
+                 "review_id": slot.review_id, "queued_at": slot.queued_at, "updated_at": now},
+                id=slot.pk,
+            )
         )  # fmt: skip
-        _record_event(slot, reviewer, kind, now, **event_data)
+        writes.append(_event(slot, reviewer, kind, now, **event_data))
+        write_together(*writes)
+        # Webhooks and notifications listen for the saved review (dure.webhooks.signals, dure.notices.signals).
+        post_save.send(
+            sender=Review, instance=review, created=False, update_fields=None, raw=False, using="default"
+        )
+        if kind == "approved" and project.overlap > 1 and _item_done(slot.item_id):
+            from dure.quality.jobs import enqueue_item_aggregation
+
+            enqueue_item_aggregation(slot.item_id)
         # Pay is written in the same transaction as the decision: both happen, or neither. The worker is paid
         # on the last required stage only (the ledger key ``approval:<slot>`` would refuse a second time).
         # Last, because every decision of the project updates its budget account: that row stays locked

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from dure.core.fastsql import fetch, fetch_one
+from dure.core.fastsql import fetch, fetch_one, update_statement, write_together
 from dure.projects.models import Project
 from dure.work import services
 from dure.work.models import Assignment, Item, Review, Slot
@@ -92,3 +92,24 @@ def test_deferred_fields_load_on_first_use(reviewed: Review) -> None:
     assert len(queries) == 1
     assert project.get_deferred_fields() == {"spec", "guideline"}
     assert project.spec == Project.objects.get(pk=project.pk).spec  # one query more, by the ORM
+
+
+def test_write_together_runs_independent_writes_and_counts_rows(project: Project) -> None:
+    services.add_items(project=project, records=[{"text": "하나"}, {"text": "둘"}, {"text": "셋"}])
+    first, second, third = Slot.objects.filter(project=project).order_by("id")
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        counts = write_together(
+            update_statement(Slot, {"rework_round": 1}, id=first.pk),
+            update_statement(Slot, {"rework_round": 2}, id=second.pk, state="rejected"),  # not rejected: 0
+            update_statement(Item, {"state": "done"}, id=third.item_id),
+        )
+    assert counts == [1, 0, 1]
+    assert list(
+        Slot.objects.filter(project=project).order_by("id").values_list("rework_round", flat=True)
+    ) == [
+        1,
+        0,
+        0,
+    ]
+    assert Item.objects.get(pk=third.item_id).state == "done"
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)

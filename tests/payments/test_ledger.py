@@ -362,7 +362,7 @@ def test_a_batch_posts_new_entries_and_returns_the_ones_already_there(paid_proje
             services.NewEntry(EntryKind.APPROVAL, "c", [(budget, 0), (earnings, 0)]),
         ]
     )
-    assert [(entry.pk if entry else None, created) for entry, created in results][0] == (first.pk, False)
+    assert results[0][0] is not None and (results[0][0].pk, results[0][1]) == (first.pk, False)
     assert results[1][1] is True and results[1][0].idempotency_key == "b"
     assert results[2] == (None, False)
     assert earnings_of(people["worker"]) == 12
