@@ -21,20 +21,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from dure.accounts.models import User
-from dure.core import fastsql
 from dure.core.errors import DureError, InvalidInput
 from dure.datasets import exporters
 from dure.datasets.conf import conf
@@ -60,7 +58,7 @@ from dure.datasets.readers import (
 from dure.projects.models import Project
 from dure.projects.selectors import spec_of
 from dure.projects.spec import item_data_errors
-from dure.work.models import Item, ItemState, Slot, SlotState
+from dure.work.item_writer import ItemEntry, item_json, write_items
 from dure.work.services import content_hash
 
 if TYPE_CHECKING:  # the certificate imports scipy: only the export job needs it
@@ -312,16 +310,7 @@ def bucket_storage(url: str) -> Any:
 _FRAME = struct.Struct("<I")
 
 #: a spooled record: external id, content hash, the data as JSON text
-SpoolEntry = tuple[str | None, str, str]
-
-
-def _json_text(data: Any) -> str:
-    """The item data as stored: orjson is several times faster than json; integers beyond 64 bits,
-    which orjson refuses, fall back to json."""
-    try:
-        return orjson.dumps(data).decode()
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(data, ensure_ascii=False)
+SpoolEntry = ItemEntry
 
 
 def _spool_write(spool: IO[bytes], entry: SpoolEntry) -> None:
@@ -330,20 +319,14 @@ def _spool_write(spool: IO[bytes], entry: SpoolEntry) -> None:
     spool.write(blob)
 
 
-def _spool_batches(spool: IO[bytes], size: int) -> Iterator[list[SpoolEntry]]:
+def _spool_entries(spool: IO[bytes]) -> Iterator[SpoolEntry]:
     spool.seek(0)
-    batch = []
     while True:
         head = spool.read(_FRAME.size)
         if not head:
-            break
+            return
         # The spool is this process's own temporary file, never user input, so unpickling it is safe.
-        batch.append(pickle.loads(spool.read(_FRAME.unpack(head)[0])))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        yield pickle.loads(spool.read(_FRAME.unpack(head)[0]))
 
 
 def import_records(*, project: Project, records: Iterator[Record | Problem], spool: IO[bytes],
@@ -380,7 +363,7 @@ def import_records(*, project: Project, records: Iterator[Record | Problem], spo
                 break
             continue
         if not problems:  # after the first problem only the report matters
-            _spool_write(spool, (external_id, content_hash(entry.data), _json_text(entry.data)))
+            _spool_write(spool, (external_id, content_hash(entry.data), item_json(entry.data)))
         accepted += 1
         if progress is not None and not accepted % 64:  # asking the file its position costs a syscall
             progress(entry.number)
@@ -393,99 +376,16 @@ def import_records(*, project: Project, records: Iterator[Record | Problem], spo
 def write_spooled_items(
     *, project: Project, spool: IO[bytes], progress: _Progress | None = None
 ) -> dict[str, int]:
-    """Writes the spooled records in one transaction: the same rows ``add_items`` writes, skipping items
-    already present (same external id, or same content without one), in the file or in the project.
-
-    The database does the skipping: the two partial unique constraints on items are exactly that identity,
-    so every INSERT says ``ON CONFLICT DO NOTHING`` and only the new items get slots. No model instances
-    are built: the rows go to the database as plain tuples (PostgreSQL: COPY into a temporary table, then
-    one INSERT … SELECT)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            created, total = _write_items_copy(project=project, spool=spool, progress=progress)
-        else:
-            created, total = _write_items_insert(project=project, spool=spool, progress=progress)
+    """Writes the spooled records in one transaction with the writer ``add_items`` uses
+    (``dure.work.item_writer``): items already present (same external id, or same content without one),
+    in the file or in the project, are skipped."""
+    created, total = write_items(
+        project=project,
+        entries=_spool_entries(spool),
+        batch=conf("IMPORT_BATCH"),
+        progress=progress.set if progress is not None else None,
+    )
     return {"created": created, "skipped": total - created}
-
-
-def _constants(project: Project) -> tuple[Any, Any]:
-    now = timezone.now()
-    return fastsql.db_value(Item, "created_at", now), fastsql.db_value(Slot, "updated_at", now)
-
-
-def _write_items_insert(*, project: Project, spool: IO[bytes], progress: _Progress | None) -> tuple[int, int]:
-    created_at, updated_at = _constants(project)
-    item_names = ("project", "external_id", "content_hash", "data", "state", "approved_count", "created_at")
-    slot_names = ("item", "project", "index", "state", "rework_round", "review_priority", "updated_at")
-    created = written = 0
-    for chunk in _spool_batches(spool, conf("IMPORT_BATCH")):
-        ids = fastsql.insert_many(
-            Item,
-            item_names,
-            [(project.pk, e, h, d, ItemState.OPEN, 0, created_at) for e, h, d in chunk],
-            skip_conflicts=True,
-            returning=True,
-        )
-        fastsql.insert_many(
-            Slot,
-            slot_names,
-            [
-                (i, project.pk, n, SlotState.OPEN, 0, 0, updated_at)
-                for i in ids
-                for n in range(project.overlap)
-            ],
-        )
-        created += len(ids)
-        written += len(chunk)
-        if progress is not None:
-            progress.set(written)
-    return created, written
-
-
-def _write_items_copy(*, project: Project, spool: IO[bytes], progress: _Progress | None) -> tuple[int, int]:
-    created_at, updated_at = _constants(project)
-    quote = connection.ops.quote_name
-    item, slot = quote(Item._meta.db_table), quote(Slot._meta.db_table)
-    written = 0
-    with connection.cursor() as cursor:
-        # Inside the import's transaction: a failure rolls the staged rows back with everything else.
-        cursor.execute(
-            "CREATE TEMPORARY TABLE dure_import_staging (seq bigint, external_id varchar(200), "
-            "content_hash varchar(64), data jsonb) ON COMMIT DROP"
-        )
-        for chunk in _spool_batches(spool, conf("IMPORT_BATCH") * 5):
-            # One COPY per batch: the connection can run the progress and cancel queries in between.
-            with cursor.cursor.copy(
-                "COPY dure_import_staging (seq, external_id, content_hash, data) FROM STDIN"
-            ) as copy:
-                for n, (external_id, digest, data) in enumerate(chunk, start=written):
-                    copy.write_row((n, external_id, digest, data))
-            written += len(chunk)
-            if progress is not None:
-                progress.set(written)
-        # ORDER BY seq: the first of two records with one identity wins, and ids follow the file's order.
-        cursor.execute(
-            f"WITH new AS (INSERT INTO {item} (project_id, external_id, content_hash, data, state, "
-            f"approved_count, created_at) SELECT %s, external_id, content_hash, data, %s, 0, %s "
-            f"FROM dure_import_staging ORDER BY seq ON CONFLICT DO NOTHING RETURNING id), "
-            f"slots AS (INSERT INTO {slot} (item_id, project_id, {quote('index')}, state, rework_round, "
-            f"review_priority, updated_at) SELECT new.id, %s, g.n, %s, 0, 0, %s FROM new "
-            f"CROSS JOIN generate_series(0, %s) AS g(n) ORDER BY new.id, g.n) "
-            f"SELECT count(*) FROM new",
-            [
-                project.pk,
-                ItemState.OPEN,
-                created_at,
-                project.pk,
-                SlotState.OPEN,
-                updated_at,
-                project.overlap - 1,
-            ],
-        )
-        created = cursor.fetchone()[0]
-        # The table goes at commit; dropping it now lets a second import in the same transaction stage too.
-        cursor.execute("DROP TABLE dure_import_staging")
-    return created, written
 
 
 def _run_import(job: DatasetJob) -> dict[str, Any]:

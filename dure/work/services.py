@@ -60,6 +60,7 @@ from dure.work.errors import (
     ReviewClosed,
     ReviewNotFound,
 )
+from dure.work.item_writer import item_json, write_items
 from dure.work.models import (
     Assignment,
     AssignmentState,
@@ -101,7 +102,8 @@ class ItemsAdded:
 
 
 def add_items(*, project: Project, records: Iterable[Any]) -> ItemsAdded:
-    """Adds items whole or not at all. Records already present (same external id or content) are skipped.
+    """Adds items whole or not at all. Records already present are skipped: the same external id, or for a
+    record without one, the same content as an item without one (the import job's identity).
 
     A record is ``{"data": {...}, "external_id": "..."}`` or, shorter, the data object itself.
     """
@@ -136,44 +138,11 @@ def add_items(*, project: Project, records: Iterable[Any]) -> ItemsAdded:
     if errors:
         raise InvalidItems(errors=errors[:100])
 
-    batch = 2000
-    created = 0
-    entries = list(parsed.values())
-    with transaction.atomic():
-        for start in range(0, len(entries), batch):
-            chunk = entries[start : start + batch]
-            ids = [e for e, _h, _d in chunk if e is not None]
-            hashes = [h for e, h, _d in chunk if e is None]
-            existing_ids = set(
-                Item.objects.filter(project=project, external_id__in=ids).values_list(
-                    "external_id", flat=True
-                )
-            )
-            existing_hashes = set(
-                Item.objects.filter(project=project, content_hash__in=hashes).values_list(
-                    "content_hash", flat=True
-                )
-            )
-            new = [
-                Item(project=project, external_id=external_id, content_hash=digest, data=data)
-                for external_id, digest, data in chunk
-                if (
-                    external_id not in existing_ids
-                    if external_id is not None
-                    else digest not in existing_hashes
-                )
-            ]
-            skipped += len(chunk) - len(new)
-            Item.objects.bulk_create(new, batch_size=500)  # SQLite ≥ 3.35 and PostgreSQL return the ids
-            Slot.objects.bulk_create(
-                [
-                    Slot(item_id=item.pk, project=project, index=n)
-                    for item in new
-                    for n in range(project.overlap)
-                ],
-                batch_size=1000,
-            )
-            created += len(new)
+    # The import job's writer: plain rows, the items' unique constraints skipping what the project has.
+    created, written = write_items(
+        project=project, entries=((e, h, item_json(data)) for e, h, data in parsed.values())
+    )
+    skipped += written - created
     return ItemsAdded(created=created, skipped=skipped)
 
 

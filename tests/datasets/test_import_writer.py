@@ -11,6 +11,7 @@ from django.db import transaction
 
 from dure.datasets import services
 from dure.projects.models import Project
+from dure.work.item_writer import item_json
 from dure.work.models import Item, Slot
 from dure.work.services import add_items, content_hash
 from tests.datasets.conftest import jsonl
@@ -52,14 +53,15 @@ def test_integers_beyond_64_bits_are_stored_exactly(
     assert Item.objects.get(project=project).data == {"text": "big", "extra": huge}
 
 
-def test_two_imports_in_one_transaction(project: Project) -> None:
+def test_two_imports_in_one_transaction(project: Project, settings: Any) -> None:
     """The staging table of the PostgreSQL path is dropped after use, so a second write can stage again."""
+    settings.DURE = {**settings.DURE, "IMPORT_BATCH": 2}  # more than one batch: PostgreSQL copies
     with transaction.atomic():
         for round_ in range(2):
             with tempfile.TemporaryFile() as spool:
                 for n in range(5):
                     data = {"text": f"r{n}"}
-                    services._spool_write(spool, (None, content_hash(data), services._json_text(data)))
+                    services._spool_write(spool, (None, content_hash(data), item_json(data)))
                 result = services.write_spooled_items(project=project, spool=spool)
             assert result == ({"created": 5, "skipped": 0} if round_ == 0 else {"created": 0, "skipped": 5})
     assert Item.objects.filter(project=project).count() == 5
