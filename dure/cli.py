@@ -24,7 +24,7 @@ USAGE = """usage: dure <command> [options]
 
 commands:
   serve [--bind HOST:PORT] [--workers N] [--threads N] [--server granian|gunicorn] [--no-access-log]
-                                           serve the web app and API (gunicorn; DURE_SERVER=granian)
+                                           serve the web app and API (granian; DURE_SERVER=gunicorn)
   worker                                   run background jobs and sweep expired leases
   demo                                     load idempotent demo data and print the logins
   import <project> [file] --format F       import into a running server ($DURE_URL, $DURE_TOKEN)
@@ -37,8 +37,10 @@ commands:
 """
 
 
-#: what ``dure serve`` can run (DURE_SERVER or --server); the first is the default
-SERVERS = ("gunicorn", "granian")
+#: what ``dure serve`` can run (DURE_SERVER or --server); the first is the default. granian parses HTTP and
+#: keeps connections in Rust, outside the GIL: on 2 cores at 64 concurrent workers a work-loop cycle costs the
+#: server 30-45 % less CPU than under gunicorn's gthread workers (docs/performance.md).
+SERVERS = ("granian", "gunicorn")
 
 
 def _split_bind(bind: str) -> tuple[str, str]:
@@ -96,7 +98,10 @@ def serve(args: list[str]) -> None:
     if server == "gunicorn":
         workers, threads = workers or str(min(8, cores * 2 + 1)), threads or "4"
     else:
-        workers, threads = workers or str(min(8, cores * 2)), threads or "1"
+        # One process per core: more cost CPU per request (each has its own caches and SQLite page cache).
+        # Four threads per process, though one costs least, because a thread is held for as long as a slow
+        # client takes to read its answer (a long download, a paused video): one would stall the process.
+        workers, threads = workers or str(min(8, cores)), threads or "4"
     command = server_command(
         server=server, bind=bind, workers=workers, threads=threads, access_log=access_log, rest=rest
     )

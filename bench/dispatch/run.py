@@ -91,12 +91,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--server",
         choices=["granian", "gunicorn"],
-        default=os.environ.get("DURE_SERVER", "gunicorn"),
+        default=os.environ.get("DURE_SERVER", "granian"),
         help="what `dure serve` runs (DURE_SERVER)",
     )
-    parser.add_argument("--web-workers", type=int, default=3, help="server worker processes")
     parser.add_argument(
-        "--web-threads", type=int, default=4, help="threads per worker (granian: blocking threads)"
+        "--web-workers", type=int, default=None, help="server worker processes (default: dure serve's)"
+    )
+    parser.add_argument(
+        "--web-threads",
+        type=int,
+        default=None,
+        help="threads per worker (granian: blocking threads; default: dure serve's)",
     )
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--keep-db", action="store_true", help="reuse the database instead of recreating it")
@@ -144,7 +149,6 @@ def prepare_environment(args: argparse.Namespace) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="dure.settings",
         DURE_SECRET_KEY="bench-" + "x" * 50,
         DURE_LOG_LEVEL="WARNING",
-        DURE_WEB_THREADS=str(args.web_threads),
         DURE_SERVER=args.server,
     )
     if args.db == "sqlite":
@@ -198,7 +202,7 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "python": platform.python_version(),
         "db": args.db,
         "db_version": db_version,
-        "server": f"{args.server} {version(args.server)}: {args.web_workers} workers x {args.web_threads} threads",
+        "server": f"{args.server} {version(args.server)}",  # the shape is added once the server runs
         "commit": commit,
         "dure": str(Path(__import__("dure").__file__).parent),
         "command": " ".join([".venv/bin/python", "bench/dispatch/run.py", *sys.argv[1:]]),
@@ -284,7 +288,8 @@ class Server:
         options, self.duration_unit = ACCESS_LOG[args.server]
         command = [
             sys.executable, "-m", "dure", "serve", "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.web_workers), *options,
+            *(["--workers", str(args.web_workers)] if args.web_workers else []),
+            *(["--threads", str(args.web_threads)] if args.web_threads else []), *options,
         ]  # fmt: skip
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT, start_new_session=True
@@ -303,6 +308,13 @@ class Server:
                 self.stop()
                 raise SystemExit("the server did not answer within 90 s")
             time.sleep(0.3)
+
+    def shape(self) -> str:
+        """``N workers x T threads``, as ``dure serve`` announced it."""
+        for line in self.access_log.read_text().splitlines():
+            if line.startswith("Dure is serving at "):
+                return line.rsplit(", ", 1)[-1].rstrip(")")
+        return "?"
 
     def log_position(self) -> int:
         return self.access_log.stat().st_size if self.access_log.exists() else 0
@@ -503,6 +515,8 @@ def main(argv: list[str] | None = None) -> None:
     print(HEADER, flush=True)
     results: list[dict[str, Any]] = []
     server = Server(args, env)
+    info["server"] += f": {server.shape()}"
+    print(f"server: {info['server']}", flush=True)
     try:
         warm_up(server, crew, args.warm_up)
         for c in concurrency:

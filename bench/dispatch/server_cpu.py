@@ -52,8 +52,10 @@ def measure(config: str, args: argparse.Namespace, env: dict[str, str], token: s
     server, _, shape = config.partition(":")
     shape, _, flag = shape.partition("-")
     workers, _, threads = shape.partition("x")
-    env = {**env, "DURE_SERVER": server, "DURE_WEB_THREADS": threads, "DURE_ACCESS_LOG": "0" if flag else "1"}
-    options = argparse.Namespace(port=args.port, server=server, web_workers=int(workers))
+    env = {**env, "DURE_SERVER": server, "DURE_ACCESS_LOG": "0" if flag else "1"}
+    options = argparse.Namespace(
+        port=args.port, server=server, web_workers=int(workers), web_threads=int(threads)
+    )
     process = run.Server(options, env)
     try:
         asyncio.run(drive(process.base, args.path, token, 200, args.concurrency))  # warm every worker
@@ -89,7 +91,7 @@ def main() -> None:
     parser.add_argument("--var-dir", default="/tmp/dure-server-cpu")
     args = parser.parse_args()
     env = run.prepare_environment(
-        argparse.Namespace(db="sqlite", var_dir=args.var_dir, keep_db=False, web_threads=1, server="granian")
+        argparse.Namespace(db="sqlite", var_dir=args.var_dir, keep_db=False, server="granian")
     )
     import django
 

@@ -43,6 +43,22 @@ def test_granian_serves_the_wsgi_application_with_the_chosen_workers_and_threads
     )
 
 
+def test_granian_is_the_default_with_one_process_per_core_and_four_threads(monkeypatch):
+    from dure import cli
+
+    commands: list[list[str]] = []
+    monkeypatch.setattr(cli, "_manage", lambda args: None)
+    monkeypatch.setattr(cli.os, "execv", lambda path, command: commands.append(command))
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    for name in ("DURE_SERVER", "DURE_WEB_WORKERS", "DURE_WEB_THREADS", "DURE_ACCESS_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    cli.serve(["--bind", "127.0.0.1:8000"])
+    assert commands[0][2] == "granian" and "--workers 2 --blocking-threads 4" in " ".join(commands[0])
+    monkeypatch.setenv("DURE_SERVER", "gunicorn")
+    cli.serve(["--bind", "127.0.0.1:8000"])
+    assert commands[1][2] == "gunicorn" and "--workers 5 --threads 4" in " ".join(commands[1])
+
+
 def test_gunicorn_stays_available():
     command = server_command(
         server="gunicorn", bind="127.0.0.1:8000", workers="5", threads="4", access_log=True, rest=[]
