@@ -50,6 +50,9 @@ def test_manager_builds_a_project_uploads_items_opens_it_and_sees_the_dashboard(
     page.locator("input[name=out-1-name]").wait_for()
     page.select_option("select[name=out-1-type]", "multi_choice")
     page.locator("textarea[name=out-1-p-options]").wait_for()
+    # The type change re-renders the output's fields from the server; on a busy machine that answer can come
+    # after the next keystrokes and replace them, so let it land first, as a person's pause would.
+    page.wait_for_load_state("networkidle")
     page.fill("input[name=out-1-name]", "topics")
     page.fill("textarea[name=out-1-p-options]", "delivery\nquality\nprice")
     page.locator("input[name=out-1-label]").click()  # leaving the box sends the change
